@@ -1,0 +1,1 @@
+// Each import registers one subcommand (see program.ts). Keep one line per command.

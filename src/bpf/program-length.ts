@@ -1,20 +1,25 @@
 import { BPF_MAXINSNS, type Instruction } from './instruction.js';
 
-/** The kernel refuses filters longer than BPF_MAXINSNS; we refuse to emit them (Minijail does not, Q9). */
+/**
+ * A program the kernel would refuse because it has more instructions than
+ * BPF_MAXINSNS. The reference compiler emits such programs without complaint
+ * (policy-language.md Q9); jail-run refuses them at compile time.
+ */
 export class ProgramTooLongError extends Error {
   constructor(
     readonly length: number,
-    readonly limit: number = BPF_MAXINSNS,
+    readonly limit = BPF_MAXINSNS,
   ) {
     super(
       `the compiled filter has ${length} instructions, more than the kernel's limit of ${limit}; ` +
-        'the kernel would refuse to load it (split the policy or simplify its argument filters)',
+        'split the policy or simplify its argument filters',
     );
     this.name = 'ProgramTooLongError';
   }
 }
 
-/** Throws ProgramTooLongError when the program cannot be loaded for its length alone. */
-export function checkProgramLength(program: readonly Instruction[], limit: number = BPF_MAXINSNS): void {
+/** Throws ProgramTooLongError when the program is over the kernel limit; returns it otherwise. */
+export function checkProgramLength<T extends readonly Instruction[]>(program: T, limit = BPF_MAXINSNS): T {
   if (program.length > limit) throw new ProgramTooLongError(program.length, limit);
+  return program;
 }

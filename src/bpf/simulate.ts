@@ -6,6 +6,7 @@
  * seccomp_data, jump past the end, ...) are reported as SimulationError
  * instead of being given a made-up meaning.
  */
+import { readSeccompDataWord, type SeccompData } from './seccomp-data.js';
 import { BPF_A, BPF_ABS, BPF_IMM, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_LEN, BPF_MEM, BPF_W, SECCOMP_DATA_SIZE, type Instruction } from './instruction.js';
 import {
   BPF_ADD,
@@ -35,14 +36,7 @@ import {
   source,
 } from './opcodes.js';
 
-/** struct seccomp_data, with 64-bit fields as bigints. */
-export interface SeccompData {
-  readonly nr: number;
-  readonly arch: number;
-  readonly instructionPointer: bigint;
-  /** Six syscall arguments; missing ones read as 0. */
-  readonly args: readonly bigint[];
-}
+export type { SeccompData } from './seccomp-data.js';
 
 export interface SimulationResult {
   /** The RET value: action and data (SECCOMP_RET_*). */
@@ -74,26 +68,6 @@ export class SimulationError extends Error {
     super(`instruction ${index}: ${detail}`);
     this.name = 'SimulationError';
   }
-}
-
-/** seccomp_data with defaults for what the caller does not care about. */
-export const seccompData = (fields: Partial<SeccompData> & Pick<SeccompData, 'nr' | 'arch'>): SeccompData => ({
-  instructionPointer: 0n,
-  args: [],
-  ...fields,
-});
-
-const MASK_32 = 0xffffffffn;
-
-/** The 32-bit word at a 4-aligned offset of seccomp_data, little-endian as on all our arches. */
-function seccompWord(data: SeccompData, offset: number): number {
-  const word = (value: bigint, high: boolean): number =>
-    Number((BigInt.asUintN(64, value) >> (high ? 32n : 0n)) & MASK_32);
-  if (offset === 0) return data.nr >>> 0;
-  if (offset === 4) return data.arch >>> 0;
-  if (offset === 8 || offset === 12) return word(data.instructionPointer, offset === 12);
-  const argument = (offset - 16) >> 3;
-  return word(data.args[argument] ?? 0n, offset % 8 === 4);
 }
 
 const jumpTaken = (op: number, accumulator: number, operand: number): boolean | undefined => {
@@ -169,7 +143,7 @@ export function simulate(program: readonly Instruction[], data: SeccompData): Si
         if (code === (BPF_LD | BPF_W | BPF_ABS)) {
           if (k % 4 !== 0) fail('unaligned-load', `load at offset ${k} is not 32-bit aligned`);
           if (k >= SECCOMP_DATA_SIZE) fail('load-out-of-range', `load at offset ${k} is outside the ${SECCOMP_DATA_SIZE}-byte seccomp_data`);
-          accumulator = seccompWord(data, k);
+          accumulator = readSeccompDataWord(data, k) ?? 0;
         } else if (code === (BPF_LD | BPF_W | BPF_LEN)) accumulator = SECCOMP_DATA_SIZE;
         else if (code === (BPF_LD | BPF_IMM)) accumulator = k;
         else if (code === (BPF_LD | BPF_MEM)) accumulator = readMemory(k);

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64 } from '../../src/bpf/audit-arch.js';
 import { decodeProgram } from '../../src/bpf/decode.js';
-import { instruction, loadAbsolute, OP_JA, OP_JEQ_K, OP_JGE_K, OP_JGT_K, OP_JSET_K, ret, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRAP } from '../../src/bpf/instruction.js';
+import { BPF_A, instruction, loadAbsolute, OP_JA, OP_JEQ_K, OP_JGE_K, OP_JGT_K, OP_JSET_K, ret, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRAP } from '../../src/bpf/instruction.js';
 import { cachedSyscalls, isConstantAllow } from '../../src/bpf/kernel-cache.js';
 import { BPF_ADD, BPF_ALU, BPF_AND, BPF_K, BPF_LD, BPF_RET } from '../../src/bpf/opcodes.js';
 import { BPF_IMM } from '../../src/bpf/instruction.js';
-import { seccompData, simulate } from '../../src/bpf/simulate.js';
+import { makeSeccompData } from '../../src/bpf/seccomp-data.js';
+import { simulate } from '../../src/bpf/simulate.js';
 import { corpusArch, haveCorpus, readExpected } from './corpus.js';
 
 const ALLOW = ret(SECCOMP_RET_ALLOW);
@@ -72,7 +73,7 @@ describe('kernel action cache', () => {
     expect(cached.length).toBeGreaterThan(10);
     for (const nr of numbers) {
       const allowed = [0n, 1n, 0xffffffffffffffffn].every(
-        (value) => simulate(block, seccompData({ nr, arch: AUDIT_ARCH_X86_64, args: new Array(6).fill(value) })).action === SECCOMP_RET_ALLOW,
+        (value) => simulate(block, makeSeccompData(nr, AUDIT_ARCH_X86_64, new Array(6).fill(value))).action === SECCOMP_RET_ALLOW,
       );
       if (cached.includes(nr)) expect(allowed, `nr ${nr}`).toBe(true);
     }

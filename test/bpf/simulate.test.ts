@@ -5,9 +5,10 @@ import {
   BPF_RET, BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_TAX, BPF_TXA, BPF_X, BPF_XOR, BPF_H,
 } from '../../src/bpf/opcodes.js';
 import { BPF_A, BPF_ABS, BPF_IMM, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_LEN, BPF_MEM, BPF_W } from '../../src/bpf/instruction.js';
-import { seccompData, simulate, SimulationError } from '../../src/bpf/simulate.js';
+import { makeSeccompData } from '../../src/bpf/seccomp-data.js';
+import { simulate, SimulationError } from '../../src/bpf/simulate.js';
 
-const data = seccompData({ nr: 7, arch: 0xc000003e, instructionPointer: 0x1122334455667788n, args: [0xaaaaaaaa_bbbbbbbbn, 5n, -1n] });
+const data = makeSeccompData(7, 0xc000003e, [0xaaaaaaaa_bbbbbbbbn, 5n, -1n], 0x1122334455667788n);
 const RET_A = instruction(BPF_RET | BPF_A);
 const loadImmediate = (k: number) => instruction(BPF_LD | BPF_IMM, k);
 const loadIndexImmediate = (k: number) => instruction(BPF_LDX | BPF_IMM, k);

@@ -411,7 +411,8 @@ function owningPackages(files: readonly string[]): string[] {
   const result = spawnSync('dpkg', ['-S', ...paths], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) return [];
   for (const line of result.stdout.split('\n')) {
-    const match = /^([^:]+(?::[a-z0-9]+)?(?:, [^:]+(?::[a-z0-9]+)?)*): \//.exec(line);
+    // "pkg[:arch][, pkg[:arch]...]: /path"; "diversion by ..." lines do not match.
+    const match = /^((?:[a-z0-9][a-z0-9+.-]*(?::[a-z0-9]+)?)(?:, [a-z0-9][a-z0-9+.-]*(?::[a-z0-9]+)?)*): \//.exec(line);
     if (!match) continue;
     for (const owner of match[1].split(', ')) owners.add(owner);
   }

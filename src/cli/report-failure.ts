@@ -1,3 +1,4 @@
+import { ArchFileError } from '../arch/arch-json.js';
 import { PolicyError } from '../policy/errors.js';
 import { EXIT_POLICY_ERROR, EXIT_USAGE_ERROR } from './exit-codes.js';
 
@@ -19,7 +20,8 @@ export function reportFailure(error: unknown): number {
     process.stderr.write(`${error.format()}\n`);
     return EXIT_POLICY_ERROR;
   }
-  if (error instanceof UsageError) {
+  // Like the reference compiler (argparse), an unusable arch file is a usage error.
+  if (error instanceof UsageError || error instanceof ArchFileError) {
     process.stderr.write(`jail-run: ${error.message}\n`);
     return EXIT_USAGE_ERROR;
   }

@@ -1,1 +1,2 @@
 // Each import registers one subcommand (see program.ts). Keep one line per command.
+import './disasm.js';

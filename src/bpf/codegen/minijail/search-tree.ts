@@ -9,98 +9,130 @@
  * range's end; a range whose span is exactly its own numbers costs nothing.
  */
 import { BPF_JGE } from '../../instruction.js';
-import { linearChain, linearChainCost } from './linear-chain.js';
+import { chainBuildOrder, linearChain } from './linear-chain.js';
 import { testNode, type CodeNode } from './nodes.js';
 import { rangeTest, rangeTestCost } from './range-test.js';
 import type { SyscallRange } from './ranges.js';
 
-/** The reference's initial upper bound, 2^64 - 1: above every syscall number. */
-const TOP = 2n ** 64n - 1n;
+/**
+ * The reference's initial upper bound is 2^64 - 1, above every syscall
+ * number; only comparisons with it matter, so any larger number serves.
+ */
+const TOP = Number.POSITIVE_INFINITY;
 
 type Plan =
   | { readonly kind: 'exact'; readonly range: SyscallRange }
   | { readonly kind: 'range-test'; readonly range: SyscallRange }
   | { readonly kind: 'linear'; readonly first: number; readonly end: number }
-  | { readonly kind: 'split'; readonly cutoff: number; readonly below: string; readonly above: string };
+  | { readonly kind: 'split'; readonly cutoff: number; readonly below: Solution; readonly above: Solution };
+
+/**
+ * Costs are exact integers, as in the reference: plain numbers while they
+ * provably stay below 2^53, bigints for policies with huge frequencies.
+ */
+interface CostArithmetic<Cost> {
+  readonly of: (value: number) => Cost;
+  readonly add: (a: Cost, b: Cost) => Cost;
+  readonly subtract: (a: Cost, b: Cost) => Cost;
+  readonly multiply: (a: Cost, b: Cost) => Cost;
+}
+const NUMBER_COSTS: CostArithmetic<number> = { of: (value) => value, add: (a, b) => a + b, subtract: (a, b) => a - b, multiply: (a, b) => a * b };
+const BIGINT_COSTS: CostArithmetic<bigint> = {
+  of: (value) => BigInt(value),
+  add: (a, b) => a + b,
+  subtract: (a, b) => a - b,
+  multiply: (a, b) => a * b,
+};
 
 interface Solution {
-  readonly cost: bigint;
+  readonly cost: number | bigint;
   readonly plan: Plan;
+  node?: CodeNode;
 }
 
-export function searchTree(ranges: readonly SyscallRange[], accept: CodeNode, reject: CodeNode): CodeNode {
-  if (ranges.length === 0) throw new Error('internal error: a dispatch tree over no ranges');
-  assertDisjoint(ranges);
-  const prefixFrequency = [0n];
-  for (const range of ranges) prefixFrequency.push(prefixFrequency[prefixFrequency.length - 1] + BigInt(range.frequency));
+function solveSpans<Cost extends number | bigint>(ranges: readonly SyscallRange[], arithmetic: CostArithmetic<Cost>): Solution {
+  const { of, add, subtract, multiply } = arithmetic;
+  const prefixFrequency: Cost[] = [of(0)];
+  for (const range of ranges) prefixFrequency.push(add(prefixFrequency[prefixFrequency.length - 1], of(range.frequency)));
 
-  const solutions = new Map<string, Solution>();
-  const linearCosts = new Map<string, bigint>();
-  const spanKey = (lo: bigint, hi: bigint): string => `${lo}:${hi}`;
+  // Memo by (lo, hi) only, as the reference: lo -> hi -> solution.
+  const solutions = new Map<number, Map<number, Solution>>();
+  const linearCosts = new Map<number, Cost>();
 
-  const solve = (first: number, end: number, lo: bigint, hi: bigint): Solution => {
-    const key = spanKey(lo, hi);
-    const known = solutions.get(key);
+  const linearCost = (first: number, end: number): Cost => {
+    const key = first * (ranges.length + 1) + end;
+    let cost = linearCosts.get(key);
+    if (cost === undefined) {
+      cost = of(0);
+      let accumulated = of(0);
+      for (const range of chainBuildOrder(ranges.slice(first, end))) {
+        accumulated = add(accumulated, of(range.frequency));
+        cost = add(cost, multiply(accumulated, of(rangeTestCost(range))));
+      }
+      linearCosts.set(key, cost);
+    }
+    return cost;
+  };
+
+  const solve = (first: number, end: number, lo: number, hi: number): Solution => {
+    let byHigh = solutions.get(lo);
+    if (!byHigh) solutions.set(lo, (byHigh = new Map()));
+    const known = byHigh.get(hi);
     if (known) return known;
     let best: Solution;
     if (end - first === 1) {
       const range = ranges[first];
       best =
-        lo === BigInt(range.start) && hi === BigInt(range.end)
-          ? { cost: 0n, plan: { kind: 'exact', range } }
-          : { cost: BigInt(rangeTestCost(range)) * BigInt(range.frequency), plan: { kind: 'range-test', range } };
+        lo === range.start && hi === range.end
+          ? { cost: of(0), plan: { kind: 'exact', range } }
+          : { cost: multiply(of(rangeTestCost(range)), of(range.frequency)), plan: { kind: 'range-test', range } };
     } else {
-      const linearKey = `${first}:${end}`;
-      let linearCost = linearCosts.get(linearKey);
-      if (linearCost === undefined) {
-        linearCost = linearChainCost(ranges.slice(first, end));
-        linearCosts.set(linearKey, linearCost);
-      }
-      best = { cost: linearCost, plan: { kind: 'linear', first, end } };
-      const spanFrequency = prefixFrequency[end] - prefixFrequency[first];
+      best = { cost: linearCost(first, end), plan: { kind: 'linear', first, end } };
+      const spanFrequency = subtract(prefixFrequency[end], prefixFrequency[first]);
       for (let split = first + 1; split < end; split++) {
         for (const cutoff of [ranges[split].start, ranges[split - 1].end]) {
-          const cut = BigInt(cutoff);
-          if (!(lo < cut && cut < hi)) continue;
-          const below = solve(first, split, lo, cut);
-          const above = solve(split, end, cut, hi);
-          const cost = spanFrequency + below.cost + above.cost;
-          if (cost < best.cost) best = { cost, plan: { kind: 'split', cutoff, below: spanKey(lo, cut), above: spanKey(cut, hi) } };
+          if (!(lo < cutoff && cutoff < hi)) continue;
+          const below = solve(first, split, lo, cutoff);
+          const above = solve(split, end, cutoff, hi);
+          const cost = add(add(spanFrequency, below.cost as Cost), above.cost as Cost);
+          if (cost < best.cost) best = { cost, plan: { kind: 'split', cutoff, below, above } };
         }
       }
     }
-    solutions.set(key, best);
+    byHigh.set(hi, best);
     return best;
   };
+  return solve(0, ranges.length, 0, TOP);
+}
 
-  const rootKey = spanKey(0n, TOP);
-  solve(0, ranges.length, 0n, TOP);
+export function searchTree(ranges: readonly SyscallRange[], accept: CodeNode, reject: CodeNode): CodeNode {
+  if (ranges.length === 0) throw new Error('internal error: a dispatch tree over no ranges');
+  assertDisjoint(ranges);
+  // Every cost is at most (ranges + 1) comparisons per unit of total frequency, times 2.
+  const totalFrequency = ranges.reduce((sum, range) => sum + range.frequency, 0);
+  const costsFitNumbers = totalFrequency * 2 * (ranges.length + 1) <= Number.MAX_SAFE_INTEGER;
+  const root = costsFitNumbers ? solveSpans(ranges, NUMBER_COSTS) : solveSpans(ranges, BIGINT_COSTS);
 
-  // Build nodes from the chosen plans; a span's node is built once.
-  const built = new Map<string, CodeNode>();
-  const build = (key: string): CodeNode => {
-    const existing = built.get(key);
-    if (existing) return existing;
-    const { plan } = solutions.get(key)!;
-    let node: CodeNode;
+  const build = (solution: Solution): CodeNode => {
+    if (solution.node) return solution.node;
+    const { plan } = solution;
     switch (plan.kind) {
       case 'exact':
-        node = plan.range.block ?? accept;
+        solution.node = plan.range.block ?? accept;
         break;
       case 'range-test':
-        node = rangeTest(plan.range, accept, reject).node;
+        solution.node = rangeTest(plan.range, accept, reject).node;
         break;
       case 'linear':
-        node = linearChain(ranges.slice(plan.first, plan.end), accept, reject);
+        solution.node = linearChain(ranges.slice(plan.first, plan.end), accept, reject);
         break;
       case 'split':
-        node = testNode(null, BPF_JGE, plan.cutoff, build(plan.above), build(plan.below));
+        solution.node = testNode(null, BPF_JGE, plan.cutoff, build(plan.above), build(plan.below));
         break;
     }
-    built.set(key, node);
-    return node;
+    return solution.node;
   };
-  return build(rootKey);
+  return build(root);
 }
 
 /** Memoizing by span is only sound when no two ranges share a number (the reference asserts, Q17). */

@@ -21,13 +21,12 @@
  */
 import type { SeccompData } from '../bpf/seccomp-data.js';
 import { SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS } from '../bpf/instruction.js';
+import { AUDIT_ARCH_X86_64, X32_SYSCALL_BIT } from '../bpf/audit-arch.js';
+import { dispatchEntries } from '../bpf/codegen/minijail/program.js';
+import { resolveAliasedNumbers } from '../bpf/codegen/minijail/aliased-numbers.js';
 import type { Atom, Clause, Filter, PolicyIR, SyscallRule } from './ir.js';
 import type { SourceLocation } from './source-location.js';
 
-/** AUDIT_ARCH_X86_64: the only arch on which x32 syscall numbers exist. */
-export const AUDIT_ARCH_X86_64 = 0xc000003e;
-/** __X32_SYSCALL_BIT. */
-export const X32_SYSCALL_BIT = 0x40000000;
 /** The syscall number a tracer sets to skip a syscall; never treated as x32. */
 export const SKIPPED_SYSCALL_NUMBER = 0xffffffff;
 
@@ -113,13 +112,36 @@ export function atomHolds(atom: Atom, data: SeccompData, bits: 32 | 64): boolean
 export const clauseHolds = (clause: Clause, data: SeccompData, bits: 32 | 64): boolean =>
   clause.every((atom) => atomHolds(atom, data, bits));
 
+const decidingRuleCache = new WeakMap<PolicyIR, ReadonlyMap<number, SyscallRule>>();
+
 /**
- * The rule the filter dispatches a syscall number to. When two listed names
- * share a number (arm's aliases), the first listed wins.
+ * For every listed number, the rule that decides it. Two names may share a
+ * number (arm's arm_sync_file_range and sync_file_range2): the reference's
+ * linear chain tests both and the range it tests first wins (Q17); the
+ * Minijail layout keeps that winner under both strategies
+ * (docs/divergences.md), and so does the optimized layout.
  */
-export function findRule(ir: PolicyIR, nr: number): SyscallRule | undefined {
-  return ir.rules.find((rule) => rule.number === nr >>> 0);
+export function decidingRules(ir: PolicyIR): ReadonlyMap<number, SyscallRule> {
+  const cached = decidingRuleCache.get(ir);
+  if (cached !== undefined) return cached;
+  const byNumber = new Map<number, SyscallRule>();
+  let aliased = false;
+  for (const rule of ir.rules) {
+    if (byNumber.has(rule.number)) aliased = true;
+    else byNumber.set(rule.number, rule);
+  }
+  if (aliased) {
+    byNumber.clear();
+    const entries = dispatchEntries(ir);
+    const ruleOfEntry = new Map(entries.map((entry, index) => [entry, ir.rules[index]]));
+    for (const entry of resolveAliasedNumbers(entries)) byNumber.set(entry.number, ruleOfEntry.get(entry)!);
+  }
+  decidingRuleCache.set(ir, byNumber);
+  return byNumber;
 }
+
+/** The rule the filter dispatches a syscall number to, if the number is listed. */
+export const findRule = (ir: PolicyIR, nr: number): SyscallRule | undefined => decidingRules(ir).get(nr >>> 0);
 
 /** True when the optimized layout's x32 hardening applies to this number. */
 export const isX32SyscallNumber = (auditArch: number, nr: number): boolean =>

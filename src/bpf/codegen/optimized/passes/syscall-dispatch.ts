@@ -11,7 +11,8 @@
  */
 import { SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS } from '../../../instruction.js';
 import type { PolicyIR } from '../../../../policy/ir.js';
-import { AUDIT_ARCH_X86_64, SKIPPED_SYSCALL_NUMBER, X32_SYSCALL_BIT } from '../../../../policy/evaluate.js';
+import { decidingRules, SKIPPED_SYSCALL_NUMBER } from '../../../../policy/evaluate.js';
+import { AUDIT_ARCH_X86_64, X32_SYSCALL_BIT } from '../../../audit-arch.js';
 import type { DecisionGraph, NodeId } from '../graph.js';
 import { buildFilterBlock } from './filter-blocks.js';
 import { buildRangeTree, type RangeCase } from './range-tree.js';
@@ -26,13 +27,10 @@ export function dispatchCases(graph: DecisionGraph, ir: PolicyIR): RangeCase[] {
   if (ir.arch.auditArch >>> 0 === AUDIT_ARCH_X86_64) {
     cases.push({ start: X32_SYSCALL_BIT, end: SKIPPED_SYSCALL_NUMBER - 1, outcome: graph.returnNode(SECCOMP_RET_KILL_PROCESS), weight: 0 });
   }
-  const seen = new Set<number>();
-  for (const rule of ir.rules) {
-    // Aliased numbers: the first listed name decides (as the evaluator says).
-    if (seen.has(rule.number)) continue;
-    seen.add(rule.number);
+  // Aliased numbers: only the rule the Minijail layout lets decide is dispatched to.
+  for (const [number, rule] of decidingRules(ir)) {
     const outcome = buildFilterBlock(graph, rule, ir.arch.bits, ir.denylist);
-    cases.push({ start: rule.number, end: rule.number, outcome, weight: Math.max(0, rule.frequency) });
+    cases.push({ start: number, end: number, outcome, weight: Math.max(0, rule.frequency) });
   }
   return cases;
 }

@@ -17,9 +17,12 @@
  *    in the interval, plus the two halves);
  *  - a chain that tests the non-background segments one by one (`JEQ` for a
  *    single value, one test for a range that touches the interval's edge,
- *    two otherwise) in the order that minimises the weighted cost (Smith's
- *    rule: weight / test cost, descending), everything else falling through
- *    to the background.
+ *    two otherwise) in Smith's-rule order (weight per test, descending),
+ *    everything else falling through to the background. Its cost is counted
+ *    exactly, misses included, so the whole-range chain (the linear
+ *    strategy) is a candidate the tree can only beat.
+ * On top of the tree, a value much hotter than the rest may be "peeled": one
+ * JEQ tested before the tree, which then no longer has to single it out.
  * Cost is (weighted tests executed, tests emitted) compared in that order,
  * so among equally fast trees the smallest wins.
  */
@@ -58,20 +61,19 @@ export interface Segment {
 /** Islands above this count are not tried as one chain (the split search covers them). */
 const CHAIN_LIMIT = 12;
 /** Above this many segments the split search is narrowed (Knuth's window) to stay fast. */
-const FULL_SEARCH_LIMIT = 256;
+const FULL_SEARCH_LIMIT = 64;
 
-/**
- * The domain cut into maximal runs of equal outcome. Exposed for tests and
- * for the dispatch pass's statistics.
- */
-export function buildSegments(request: RangeTreeRequest): Segment[] {
-  const low = request.domain?.low ?? 0;
-  const high = request.domain?.high ?? WORD_MAX;
+/** The cases clipped to the domain, disjoint (first given wins on overlap), sorted by start. */
+function claimRanges(cases: readonly RangeCase[], low: number, high: number): RangeCase[] {
+  const clipped = cases
+    .map((range) => ({ ...range, start: Math.max(range.start, low), end: Math.min(range.end, high) }))
+    .filter((range) => range.start <= range.end);
+  const sorted = [...clipped].sort((a, b) => a.start - b.start);
+  if (sorted.every((range, index) => index === 0 || range.start > sorted[index - 1].end)) return sorted;
+  // Overlaps are rare (the x32 range over a listed number): clip later cases against earlier ones.
   const claimed: RangeCase[] = [];
-  // First given wins on overlap: clip later cases against earlier ones.
-  for (const candidate of request.cases) {
-    let pieces: RangeCase[] = [{ ...candidate, start: Math.max(candidate.start, low), end: Math.min(candidate.end, high) }];
-    pieces = pieces.filter((piece) => piece.start <= piece.end);
+  for (const candidate of clipped) {
+    let pieces: RangeCase[] = [candidate];
     for (const earlier of claimed) {
       pieces = pieces.flatMap((piece) => {
         if (piece.end < earlier.start || piece.start > earlier.end) return [piece];
@@ -83,7 +85,17 @@ export function buildSegments(request: RangeTreeRequest): Segment[] {
     }
     claimed.push(...pieces);
   }
-  claimed.sort((a, b) => a.start - b.start);
+  return claimed.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The domain cut into maximal runs of equal outcome. Exposed for tests and
+ * for the dispatch pass's statistics.
+ */
+export function buildSegments(request: RangeTreeRequest): Segment[] {
+  const low = request.domain?.low ?? 0;
+  const high = request.domain?.high ?? WORD_MAX;
+  const claimed = claimRanges(request.cases, low, high);
   const segments: { start: number; end: number; outcome: NodeId; weight: number }[] = [];
   const push = (start: number, end: number, outcome: NodeId, weight: number): void => {
     const previous = segments[segments.length - 1];
@@ -105,87 +117,122 @@ export function buildSegments(request: RangeTreeRequest): Segment[] {
 }
 
 interface Plan {
+  /** Tests executed, summed over the segments weighted by their weight. */
   readonly weighted: number;
+  /** Tests emitted. */
   readonly size: number;
 }
 
 const better = (a: Plan, b: Plan): boolean => a.weighted < b.weighted || (a.weighted === b.weighted && a.size < b.size);
 
-/** Cost of testing one island inside interval [first, last] of segments. */
-function islandTestCost(segments: readonly Segment[], index: number, first: number, last: number): number {
-  const segment = segments[index];
-  if (segment.start === segment.end || index === first || index === last) return 1;
-  return 2;
+/** How a chain tests one island of the interval [first, last]. */
+type IslandShape = 'single' | 'at-first' | 'at-last' | 'inside';
+
+function islandShape(segments: readonly Segment[], index: number, first: number, last: number): IslandShape {
+  if (segments[index].start === segments[index].end) return 'single';
+  if (index === first) return 'at-first';
+  if (index === last) return 'at-last';
+  return 'inside';
 }
 
-/** Chain order and cost for the islands of [first, last]; undefined when no chain applies. */
-function planChain(
-  segments: readonly Segment[],
-  first: number,
-  last: number,
-  background: NodeId,
-  limit: number,
-): { plan: Plan; order: number[] } | undefined {
+/** Tests a chain spends on its own island: `JGE start; JGT end` inside the interval, one test otherwise. */
+const ownCost = (shape: IslandShape): number => (shape === 'inside' ? 2 : 1);
+
+/**
+ * Tests an island's check costs a value of segment `other` that it does not
+ * hold: one, except values above an inside range, which pass `JGE start`
+ * and then fail `JGT end`.
+ */
+const missCost = (shape: IslandShape, island: number, other: number): number => (shape === 'inside' && other > island ? 2 : 1);
+
+interface Chain {
+  readonly plan: Plan;
+  /** Islands in test order. */
+  readonly order: number[];
+}
+
+/**
+ * A chain over [first, last]: the islands (segments whose outcome is not
+ * the background) tested one by one, everything else falling through to the
+ * background. Undefined when the interval has no background segment (the
+ * fall-through would be wrong) or more than `limit` islands.
+ */
+function planChain(segments: readonly Segment[], first: number, last: number, background: NodeId, limit: number): Chain | undefined {
   const islands: number[] = [];
-  let backgroundWeight = 0;
   let hasBackground = false;
   for (let index = first; index <= last; index++) {
-    if (segments[index].outcome === background) {
-      hasBackground = true;
-      backgroundWeight += segments[index].weight;
-    } else {
+    if (segments[index].outcome === background) hasBackground = true;
+    else {
       islands.push(index);
       if (islands.length > limit) return undefined;
     }
   }
   if (!hasBackground || islands.length === 0) return undefined;
-  const cost = (index: number): number => islandTestCost(segments, index, first, last);
+  const shapes = new Map(islands.map((index) => [index, islandShape(segments, index, first, last)]));
+  // Smith's rule on weight per test; ties keep number order.
   const order = islands.sort((a, b) => {
-    const ratio = segments[b].weight / cost(b) - segments[a].weight / cost(a);
+    const ratio = segments[b].weight / ownCost(shapes.get(b)!) - segments[a].weight / ownCost(shapes.get(a)!);
     return ratio !== 0 ? ratio : a - b;
   });
+  // Exact cost: each segment pays the misses of every island tested before it is decided.
+  const spent = new Float64Array(last - first + 1);
+  const decided = new Uint8Array(last - first + 1);
   let weighted = 0;
-  let spent = 0;
-  for (const index of order) {
-    spent += cost(index);
-    weighted += segments[index].weight * spent;
+  let size = 0;
+  for (const island of order) {
+    const shape = shapes.get(island)!;
+    size += ownCost(shape);
+    weighted += segments[island].weight * (spent[island - first] + ownCost(shape));
+    decided[island - first] = 1;
+    for (let index = first; index <= last; index++) {
+      if (decided[index - first] === 0) spent[index - first] += missCost(shape, island, index);
+    }
   }
-  weighted += backgroundWeight * spent;
-  return { plan: { weighted, size: spent }, order };
+  for (let index = first; index <= last; index++) {
+    if (decided[index - first] === 0) weighted += segments[index].weight * spent[index - first];
+  }
+  return { plan: { weighted, size }, order };
 }
 
-/** Builds the chain's nodes; the first island of `order` is tested first. */
-function buildChain(
-  graph: DecisionGraph,
-  word: number,
-  segments: readonly Segment[],
-  order: readonly number[],
-  first: number,
-  last: number,
-  background: NodeId,
-): NodeId {
+/** Builds a chain's nodes; order[0] is tested first. */
+function buildChain(graph: DecisionGraph, word: number, segments: readonly Segment[], chain: Chain, first: number, last: number, background: NodeId): NodeId {
   let next = background;
-  for (let position = order.length - 1; position >= 0; position--) {
-    const index = order[position];
+  for (let position = chain.order.length - 1; position >= 0; position--) {
+    const index = chain.order[position];
     const segment = segments[index];
-    if (segment.start === segment.end) next = graph.testNode(word, 'jeq', segment.start, segment.outcome, next);
-    else if (index === first) next = graph.testNode(word, 'jgt', segment.end, next, segment.outcome);
-    else if (index === last) next = graph.testNode(word, 'jge', segment.start, segment.outcome, next);
-    else next = graph.testNode(word, 'jge', segment.start, graph.testNode(word, 'jgt', segment.end, next, segment.outcome), next);
+    switch (islandShape(segments, index, first, last)) {
+      case 'single':
+        next = graph.testNode(word, 'jeq', segment.start, segment.outcome, next);
+        break;
+      case 'at-first':
+        next = graph.testNode(word, 'jgt', segment.end, next, segment.outcome);
+        break;
+      case 'at-last':
+        next = graph.testNode(word, 'jge', segment.start, segment.outcome, next);
+        break;
+      case 'inside':
+        next = graph.testNode(word, 'jge', segment.start, graph.testNode(word, 'jgt', segment.end, next, segment.outcome), next);
+        break;
+    }
   }
   return next;
 }
 
-/** Pass entry point: the root of the search tree, built into `graph`. */
-export function buildRangeTree(graph: DecisionGraph, request: RangeTreeRequest): NodeId {
-  const segments = buildSegments(request);
-  const count = segments.length;
-  if (count === 1) return segments[0].outcome;
-  if (request.strategy === 'linear') {
-    const chain = planChain(segments, 0, count - 1, request.background, Number.POSITIVE_INFINITY);
-    if (chain !== undefined) return buildChain(graph, request.word, segments, chain.order, 0, count - 1, request.background);
-  }
+/** The search tree chosen for a list of segments, and how to build it. */
+interface SearchTree {
+  readonly plan: Plan;
+  build(graph: DecisionGraph, word: number): NodeId;
+}
 
+/**
+ * The interval dynamic program: for every interval of segments the cheapest
+ * of a threshold split and (up to CHAIN_LIMIT islands) a chain. The whole
+ * range may also be one chain of any length, so the result is never slower
+ * than the linear strategy.
+ */
+function optimalTree(segments: readonly Segment[], background: NodeId): SearchTree {
+  const count = segments.length;
+  if (count === 1) return { plan: { weighted: 0, size: 0 }, build: () => segments[0].outcome };
   const prefixWeight = new Float64Array(count + 1);
   for (let index = 0; index < count; index++) prefixWeight[index + 1] = prefixWeight[index] + segments[index].weight;
 
@@ -207,7 +254,7 @@ export function buildRangeTree(graph: DecisionGraph, request: RangeTreeRequest):
       let bestWeighted = Number.POSITIVE_INFINITY;
       let bestSize = Number.MAX_SAFE_INTEGER;
       let bestChoice = 0;
-      const chain = planChain(segments, first, last, request.background, CHAIN_LIMIT);
+      const chain = planChain(segments, first, last, background, length === count ? Number.POSITIVE_INFINITY : CHAIN_LIMIT);
       if (chain !== undefined) {
         bestWeighted = chain.plan.weighted;
         bestSize = chain.plan.size;
@@ -217,8 +264,9 @@ export function buildRangeTree(graph: DecisionGraph, request: RangeTreeRequest):
       let lowSplit = first + 1;
       let highSplit = last;
       if (narrow && length > 2) {
-        // Knuth's window: the best split of [first, last] lies between the
-        // best splits of [first, last-1] and [first+1, last].
+        // Knuth's window: for splits alone the best split of [first, last]
+        // lies between those of [first, last-1] and [first+1, last]. With
+        // chains in the mix that is a heuristic, used only on long lists.
         const left = choice[first * count + last - 1];
         const right = choice[(first + 1) * count + last];
         if (left > 0) lowSplit = Math.max(lowSplit, left);
@@ -232,8 +280,9 @@ export function buildRangeTree(graph: DecisionGraph, request: RangeTreeRequest):
         const leftCell = first * count + split - 1;
         const rightCell = split * count + last;
         const candidateWeighted = intervalWeight + weighted[leftCell] + weighted[rightCell];
+        if (candidateWeighted > bestWeighted) continue;
         const candidateSize = 1 + size[leftCell] + size[rightCell];
-        if (better({ weighted: candidateWeighted, size: candidateSize }, { weighted: bestWeighted, size: bestSize })) {
+        if (candidateWeighted < bestWeighted || candidateSize < bestSize) {
           bestWeighted = candidateWeighted;
           bestSize = candidateSize;
           bestChoice = split;
@@ -245,16 +294,103 @@ export function buildRangeTree(graph: DecisionGraph, request: RangeTreeRequest):
     }
   }
 
-  const build = (first: number, last: number): NodeId => {
-    const cell = first * count + last;
-    const chosen = choice[cell];
-    if (chosen === -1) return segments[first].outcome;
-    if (chosen === -2) {
-      // Recomputed rather than stored: only the chains actually used are needed.
-      const chain = planChain(segments, first, last, request.background, CHAIN_LIMIT)!;
-      return buildChain(graph, request.word, segments, chain.order, first, last, request.background);
-    }
-    return graph.testNode(request.word, 'jge', segments[chosen].start, build(chosen, last), build(first, chosen - 1));
+  const root = count - 1;
+  return {
+    plan: { weighted: weighted[root], size: size[root] },
+    build: (graph, word) => {
+      const build = (first: number, last: number): NodeId => {
+        const chosen = choice[first * count + last];
+        if (chosen === -1) return segments[first].outcome;
+        if (chosen === -2) {
+          // Recomputed rather than stored: only the chains actually used are needed.
+          const limit = first === 0 && last === count - 1 ? Number.POSITIVE_INFINITY : CHAIN_LIMIT;
+          const chain = planChain(segments, first, last, background, limit)!;
+          return buildChain(graph, word, segments, chain, first, last, background);
+        }
+        return graph.testNode(word, 'jge', segments[chosen].start, build(chosen, last), build(first, chosen - 1));
+      };
+      return build(0, count - 1);
+    },
   };
-  return build(0, count - 1);
+}
+
+/**
+ * The segments once the single values in `peeled` can no longer occur (a
+ * JEQ above has taken them): each such segment disappears into a
+ * neighbour, which merges both neighbours when their outcomes agree.
+ */
+export function withoutValues(segments: readonly Segment[], peeled: ReadonlySet<number>, background: NodeId): Segment[] {
+  const result: Segment[] = [];
+  for (let index = 0; index < segments.length; index++) {
+    const segment = segments[index];
+    if (!(segment.start === segment.end && peeled.has(segment.start))) {
+      const previous = result[result.length - 1];
+      if (previous !== undefined && previous.outcome === segment.outcome && previous.end + 1 === segment.start) {
+        result[result.length - 1] = { ...previous, end: segment.end, weight: previous.weight + segment.weight };
+      } else result.push({ ...segment });
+      continue;
+    }
+    // The value is gone: widen a neighbour over it. Prefer the background
+    // (it costs no test) and then one that is already a range.
+    const previous = result[result.length - 1];
+    const next = segments[index + 1];
+    const intoPrevious =
+      previous !== undefined &&
+      previous.end + 1 === segment.start &&
+      (next === undefined || previous.outcome === next.outcome || previous.outcome === background || (next.outcome !== background && previous.start !== previous.end));
+    if (intoPrevious) result[result.length - 1] = { ...previous, end: segment.end };
+    else if (next !== undefined) segments = [...segments.slice(0, index + 1), { ...next, start: segment.start }, ...segments.slice(index + 2)];
+    else result.push({ ...segment, weight: 0 });
+  }
+  return result;
+}
+
+/**
+ * Peeling: a value far hotter than the rest is best tested first with a
+ * single JEQ, before the search tree over everything else. Up to
+ * PEEL_LIMIT of the heaviest single values are tried, each only when it
+ * carries at least 1/PEEL_SHARE of the weight still unpeeled.
+ */
+const PEEL_LIMIT = 3;
+const PEEL_SHARE = 8;
+
+/** Pass entry point: the root of the search tree, built into `graph`. */
+export function buildRangeTree(graph: DecisionGraph, request: RangeTreeRequest): NodeId {
+  const segments = buildSegments(request);
+  if (segments.length === 1) return segments[0].outcome;
+  const { background, word } = request;
+  if (request.strategy === 'linear') {
+    const chain = planChain(segments, 0, segments.length - 1, background, Number.POSITIVE_INFINITY);
+    if (chain !== undefined) return buildChain(graph, word, segments, chain, 0, segments.length - 1, background);
+  }
+
+  let best = optimalTree(segments, background);
+  let bestPeeled: Segment[] = [];
+  const totalWeight = segments.reduce((sum, segment) => sum + segment.weight, 0);
+  const hot = segments
+    .map((segment, index) => ({ segment, index }))
+    .filter(({ segment }) => segment.start === segment.end && segment.weight > 0)
+    .sort((a, b) => b.segment.weight - a.segment.weight || a.index - b.index)
+    .slice(0, PEEL_LIMIT)
+    .map(({ segment }) => segment);
+  let peeledWeight = 0;
+  let peelCost = 0;
+  for (let count = 1; count <= hot.length; count++) {
+    const value = hot[count - 1];
+    if (value.weight * PEEL_SHARE < totalWeight - peeledWeight) break;
+    peelCost += value.weight * count;
+    peeledWeight += value.weight;
+    const peeled = hot.slice(0, count);
+    const rest = optimalTree(withoutValues(segments, new Set(peeled.map((segment) => segment.start)), background), background);
+    const plan = { weighted: peelCost + (totalWeight - peeledWeight) * count + rest.plan.weighted, size: count + rest.plan.size };
+    if (better(plan, best.plan)) {
+      best = { plan, build: rest.build };
+      bestPeeled = peeled;
+    }
+  }
+  let root = best.build(graph, word);
+  for (let position = bestPeeled.length - 1; position >= 0; position--) {
+    root = graph.testNode(word, 'jeq', bestPeeled[position].start, bestPeeled[position].outcome, root);
+  }
+  return root;
 }

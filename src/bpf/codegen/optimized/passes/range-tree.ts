@@ -151,45 +151,59 @@ interface Chain {
   readonly order: number[];
 }
 
+/** Per-segment facts every chain plan of one segment list needs, computed once. */
+interface ChainContext {
+  readonly segments: readonly Segment[];
+  readonly background: NodeId;
+  /** Weight of the background segments before index i. */
+  readonly backgroundPrefix: Float64Array;
+  /** Background segments before index i. */
+  readonly backgroundCountPrefix: Int32Array;
+}
+
+function chainContext(segments: readonly Segment[], background: NodeId): ChainContext {
+  const backgroundPrefix = new Float64Array(segments.length + 1);
+  const backgroundCountPrefix = new Int32Array(segments.length + 1);
+  segments.forEach((segment, index) => {
+    const isBackground = segment.outcome === background;
+    backgroundPrefix[index + 1] = backgroundPrefix[index] + (isBackground ? segment.weight : 0);
+    backgroundCountPrefix[index + 1] = backgroundCountPrefix[index] + (isBackground ? 1 : 0);
+  });
+  return { segments, background, backgroundPrefix, backgroundCountPrefix };
+}
+
 /**
  * A chain over [first, last]: the islands (segments whose outcome is not
  * the background) tested one by one, everything else falling through to the
  * background. Undefined when the interval has no background segment (the
  * fall-through would be wrong) or more than `limit` islands.
  */
-function planChain(segments: readonly Segment[], first: number, last: number, background: NodeId, limit: number): Chain | undefined {
+function planChain(context: ChainContext, first: number, last: number, limit: number): Chain | undefined {
+  const { segments, background, backgroundPrefix, backgroundCountPrefix } = context;
+  const islandCount = last - first + 1 - (backgroundCountPrefix[last + 1] - backgroundCountPrefix[first]);
+  if (islandCount === 0 || islandCount > limit || islandCount === last - first + 1) return undefined;
   const islands: number[] = [];
-  let hasBackground = false;
-  for (let index = first; index <= last; index++) {
-    if (segments[index].outcome === background) hasBackground = true;
-    else {
-      islands.push(index);
-      if (islands.length > limit) return undefined;
-    }
-  }
-  if (!hasBackground || islands.length === 0) return undefined;
-  const shapes = new Map(islands.map((index) => [index, islandShape(segments, index, first, last)]));
+  for (let index = first; index <= last; index++) if (segments[index].outcome !== background) islands.push(index);
+  const own = (index: number): number => ownCost(islandShape(segments, index, first, last));
   // Smith's rule on weight per test; ties keep number order.
   const order = islands.sort((a, b) => {
-    const ratio = segments[b].weight / ownCost(shapes.get(b)!) - segments[a].weight / ownCost(shapes.get(a)!);
+    const ratio = segments[b].weight / own(b) - segments[a].weight / own(a);
     return ratio !== 0 ? ratio : a - b;
   });
-  // Exact cost: each segment pays the misses of every island tested before it is decided.
-  const spent = new Float64Array(last - first + 1);
-  const decided = new Uint8Array(last - first + 1);
-  let weighted = 0;
+  // Exact cost: a segment pays one test for every island checked before it
+  // is decided, two for an inside range it lies above, and its own test.
+  let weighted = (backgroundPrefix[last + 1] - backgroundPrefix[first]) * order.length;
   let size = 0;
-  for (const island of order) {
-    const shape = shapes.get(island)!;
-    size += ownCost(shape);
-    weighted += segments[island].weight * (spent[island - first] + ownCost(shape));
-    decided[island - first] = 1;
-    for (let index = first; index <= last; index++) {
-      if (decided[index - first] === 0) spent[index - first] += missCost(shape, island, index);
+  for (let position = 0; position < order.length; position++) {
+    const island = order[position];
+    const islandOwn = own(island);
+    size += islandOwn;
+    if (islandOwn === 2) weighted += backgroundPrefix[last + 1] - backgroundPrefix[island + 1];
+    let tests = islandOwn + position;
+    for (let earlier = 0; earlier < position; earlier++) {
+      if (order[earlier] < island && own(order[earlier]) === 2) tests++;
     }
-  }
-  for (let index = first; index <= last; index++) {
-    if (decided[index - first] === 0) weighted += segments[index].weight * spent[index - first];
+    weighted += segments[island].weight * tests;
   }
   return { plan: { weighted, size }, order };
 }
@@ -233,6 +247,7 @@ interface SearchTree {
 function optimalTree(segments: readonly Segment[], background: NodeId): SearchTree {
   const count = segments.length;
   if (count === 1) return { plan: { weighted: 0, size: 0 }, build: () => segments[0].outcome };
+  const context = chainContext(segments, background);
   const prefixWeight = new Float64Array(count + 1);
   for (let index = 0; index < count; index++) prefixWeight[index + 1] = prefixWeight[index] + segments[index].weight;
 
@@ -254,7 +269,7 @@ function optimalTree(segments: readonly Segment[], background: NodeId): SearchTr
       let bestWeighted = Number.POSITIVE_INFINITY;
       let bestSize = Number.MAX_SAFE_INTEGER;
       let bestChoice = 0;
-      const chain = planChain(segments, first, last, background, length === count ? Number.POSITIVE_INFINITY : CHAIN_LIMIT);
+      const chain = planChain(context, first, last, length === count ? Number.POSITIVE_INFINITY : CHAIN_LIMIT);
       if (chain !== undefined) {
         bestWeighted = chain.plan.weighted;
         bestSize = chain.plan.size;
@@ -304,7 +319,7 @@ function optimalTree(segments: readonly Segment[], background: NodeId): SearchTr
         if (chosen === -2) {
           // Recomputed rather than stored: only the chains actually used are needed.
           const limit = first === 0 && last === count - 1 ? Number.POSITIVE_INFINITY : CHAIN_LIMIT;
-          const chain = planChain(segments, first, last, background, limit)!;
+          const chain = planChain(context, first, last, limit)!;
           return buildChain(graph, word, segments, chain, first, last, background);
         }
         return graph.testNode(word, 'jge', segments[chosen].start, build(chosen, last), build(first, chosen - 1));
@@ -360,7 +375,7 @@ export function buildRangeTree(graph: DecisionGraph, request: RangeTreeRequest):
   if (segments.length === 1) return segments[0].outcome;
   const { background, word } = request;
   if (request.strategy === 'linear') {
-    const chain = planChain(segments, 0, segments.length - 1, background, Number.POSITIVE_INFINITY);
+    const chain = planChain(chainContext(segments, background), 0, segments.length - 1, Number.POSITIVE_INFINITY);
     if (chain !== undefined) return buildChain(graph, word, segments, chain, 0, segments.length - 1, background);
   }
 

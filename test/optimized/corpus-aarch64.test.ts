@@ -1,0 +1,3 @@
+import { describeCorpusEquivalence } from './corpus-equivalence.js';
+
+describeCorpusEquivalence('aarch64');

@@ -1,0 +1,3 @@
+import { describeCorpusEquivalence } from './corpus-equivalence.js';
+
+describeCorpusEquivalence('x86_64', 1, 2);

@@ -1,2 +1,5 @@
 // Each import registers one subcommand (see program.ts). Keep one line per command.
 import './disasm.js';
+import './devices.js';
+import './lint.js';
+import './explain.js';

@@ -1,0 +1,84 @@
+/**
+ * The filters one launch installs, encoded and ready for the addon:
+ *
+ *   static executable:  stage A (listener)          = notify(policy ∪ static prologue ∪ listener hand-over)
+ *   dynamic executable: stage A (no listener)       = notify(policy ∪ dynamic prologue ∪ preload calls)
+ *                       stage B (listener, preload) = notify(policy ∪ preload's post-install calls)
+ *
+ * Why the listener moves to stage B for dynamic programs: the kernel allows
+ * one listener per filter chain, and with stacked filters the most
+ * restrictive answer wins, ties going to the newest filter. Stage B must
+ * deny what stage A let through for the loader (openat, PROT_EXEC mmap), so
+ * stage B has to be the filter that notifies. Stage A then answers its own
+ * denials with USER_NOTIF too: without a listener that is ENOSYS while only
+ * stage A is in force (the loader's short run), and once stage B is in, the
+ * tie goes to stage B and its listener — a kill in stage A would win over
+ * stage B's notification and the report would be lost.
+ */
+import type { ArchTable } from '../arch/types.js';
+import { encodeProgram, type Instruction } from '../bpf/index.js';
+import { generateProgram, type CodeLayout } from '../compile.js';
+import type { PolicyIR } from '../policy/ir.js';
+import { notifyOnDenial, unionWithAllows, type NotifyOptions } from './compose.js';
+import type { Linkage } from './elf.js';
+import {
+  loadLaunchPrologue,
+  parseLaunchRules,
+  stageAPreloadRulesText,
+  stageBPreloadRulesText,
+  staticListenerRulesText,
+  type StageBChannelFds,
+} from './launch-rules.js';
+
+export interface LaunchFilterOptions {
+  readonly linkage: Linkage;
+  readonly layout?: CodeLayout;
+  readonly strategy?: 'bst' | 'linear';
+  /** Dynamic launches: the child's fd numbers of the stage-B channel. */
+  readonly channelFds?: StageBChannelFds;
+  /** Another prologue file (tests, experiments) instead of the shipped one. */
+  readonly prologueFile?: string;
+  readonly notify?: NotifyOptions;
+}
+
+export interface LaunchFilter {
+  readonly ir: PolicyIR;
+  readonly program: readonly Instruction[];
+  readonly bytes: Uint8Array;
+}
+
+export interface LaunchFilters {
+  readonly stageA: LaunchFilter;
+  /** Present for dynamic executables. */
+  readonly stageB?: LaunchFilter;
+  /** Which stage holds the USER_NOTIF listener. */
+  readonly listenerStage: 'A' | 'B';
+}
+
+function finish(ir: PolicyIR, options: LaunchFilterOptions): LaunchFilter {
+  const program = generateProgram(ir, options.layout ?? 'optimized', options.strategy ?? 'bst');
+  return { ir, program, bytes: encodeProgram(program) };
+}
+
+function union(policy: PolicyIR, ...additions: PolicyIR[]): PolicyIR {
+  return additions.reduce((combined, addition) => unionWithAllows(combined, addition), policy);
+}
+
+/** Builds stage A (and B) for a policy. Throws ProgramTooLongError when the union no longer fits the kernel's limit. */
+export function buildLaunchFilters(policy: PolicyIR, options: LaunchFilterOptions): LaunchFilters {
+  const arch: ArchTable = policy.arch;
+  const prologue = loadLaunchPrologue(arch, options.linkage, options.prologueFile);
+  if (options.linkage === 'static') {
+    const stageA = union(policy, prologue, parseLaunchRules(staticListenerRulesText(), arch));
+    return { stageA: finish(notifyOnDenial(stageA, options.notify), options), listenerStage: 'A' };
+  }
+  const fds = options.channelFds;
+  if (fds === undefined) throw new Error('buildLaunchFilters: a dynamic launch needs the stage-B channel fds');
+  const stageA = union(policy, prologue, parseLaunchRules(stageAPreloadRulesText(arch, fds), arch));
+  const stageB = union(policy, parseLaunchRules(stageBPreloadRulesText(fds), arch));
+  return {
+    stageA: finish(notifyOnDenial(stageA, options.notify), options),
+    stageB: finish(notifyOnDenial(stageB, options.notify), options),
+    listenerStage: 'B',
+  };
+}

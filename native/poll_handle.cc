@@ -1,0 +1,33 @@
+#include "poll_handle.h"
+
+namespace jail_run {
+
+int PollHandle::startPolling(napi_env env, int fd) {
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) return UV_EINVAL;
+  uv_poll_t* handle = new uv_poll_t;
+  int result = uv_poll_init(loop, handle, fd);
+  if (result != 0) {
+    delete handle;
+    return result;
+  }
+  handle->data = this;
+  handle_ = handle;
+  result = uv_poll_start(handle, UV_READABLE, dispatch);
+  if (result != 0) stopPolling();
+  return result;
+}
+
+void PollHandle::stopPolling() {
+  if (handle_ == nullptr) return;
+  uv_poll_stop(handle_);
+  handle_->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(handle_), [](uv_handle_t* closed) { delete reinterpret_cast<uv_poll_t*>(closed); });
+  handle_ = nullptr;
+}
+
+void PollHandle::dispatch(uv_poll_t* handle, int status, int /*events*/) {
+  if (handle->data != nullptr) static_cast<PollHandle*>(handle->data)->onPoll(status);
+}
+
+}  // namespace jail_run

@@ -108,21 +108,22 @@ fi
 # --- the probes ---
 mkdir -p "$build_dir"
 build_probe() {
-  local arch=$1 compiler=$2 link=$3
+  local arch=$1 compiler=$2
+  shift 2
   local output=$build_dir/seccomp_probe-$arch
   if [[ ! -x $output || $probe_source -nt $output || $0 -nt $output ]]; then
     say "building $output"
-    "$compiler" -std=gnu11 -O2 -Wall -Wextra -Werror "$link" -o "$output.partial" "$probe_source" ||
+    "$compiler" -std=gnu11 -O2 -Wall -Wextra -Werror -pthread "$@" -o "$output.partial" "$probe_source" ||
       die "building the $arch seccomp probe with $compiler failed"
     mv "$output.partial" "$output"
   fi
   echo "probe_$arch=$output"
 }
-# x86_64 runs on the host: static-pie, so no fixed address is a valid pointer
-# argument by accident. armhf's libc ships no static-pie start file.
+# Static, so the VM's initramfs needs no libraries. armhf: ARM (not Thumb)
+# code, so r7 is free to carry the syscall number in the probe's own stub.
 build_probe x86_64 gcc -static-pie
 build_probe aarch64 aarch64-linux-gnu-gcc -static-pie
-build_probe arm arm-linux-gnueabihf-gcc -static
+build_probe arm arm-linux-gnueabihf-gcc -static -marm
 
 echo "kernel=$kernel_dir/vmlinuz"
 echo "kernel_version=$(cat "$kernel_dir/version")"

@@ -11,6 +11,12 @@
  * rename), so concurrent runs see a whole entry or none; a damaged entry
  * (bad JSON, wrong checksum, a program the kernel would refuse) is detected,
  * recompiled and replaced.
+ *
+ * The launcher builds its stage filters from IR (the policy united with the
+ * launch prologue), so it caches one step later: generateProgramWithCache
+ * keys an entry by the sha256 of the IR's canonical text (ir-fingerprint.ts),
+ * the layout, the strategy and the version. Such entries are content
+ * addressed and never stale; they share the format and the checks above.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -19,6 +25,8 @@ import { join, resolve } from 'node:path';
 import { hostArch, resolveArch, type ArchTable } from '../arch/index.js';
 import { decodeProgram, encodeProgram, findProgramProblems, type Instruction } from '../bpf/index.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
+import type { PolicyIR } from '../policy/ir.js';
+import { irFingerprintText } from './ir-fingerprint.js';
 import { packageVersion } from './package-root.js';
 
 export const CACHE_DIR_ENVIRONMENT = 'JAIL_RUN_CACHE_DIR';
@@ -242,4 +250,50 @@ function sha256(data: string | Uint8Array): string {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** The code generator's shape (generateProgram of src/compile.ts). */
+export type ProgramGenerator = (ir: PolicyIR, layout: 'optimized' | 'minijail', strategy: 'bst' | 'linear') => Instruction[];
+
+export interface CachedProgram {
+  readonly program: Instruction[];
+  readonly outcome: Exclude<CacheOutcome, 'stale'>;
+  readonly entryPath: string | undefined;
+  readonly corruption?: string;
+}
+
+/**
+ * Generates the program for an IR through `generate`, or returns the cached
+ * one for an IR with the same canonical content, layout and strategy.
+ */
+export function generateProgramWithCache(
+  ir: PolicyIR,
+  layout: 'optimized' | 'minijail',
+  strategy: 'bst' | 'linear',
+  generate: ProgramGenerator,
+  cacheOptions: CompileCacheOptions = {},
+): CachedProgram {
+  const settings = JSON.stringify({ format: ENTRY_FORMAT, version: packageVersion(), kind: 'ir', layout, strategy, ir: sha256(irFingerprintText(ir)) });
+  const folder = compileCacheDirectory(cacheOptions);
+  const entryPath = join(folder, `ir-${sha256(settings)}.json`);
+  const lookup = readEntry(entryPath, settings);
+  if (lookup.kind === 'valid') return { program: lookup.program, outcome: 'hit', entryPath };
+  const program = generate(ir, layout, strategy);
+  const bytes = encodeProgram(program);
+  const entry: CacheEntry = {
+    format: ENTRY_FORMAT,
+    jailRunVersion: packageVersion(),
+    contentKey: contentKey(settings, []),
+    arch: ir.arch.name,
+    files: [],
+    program: Buffer.from(bytes).toString('base64'),
+    programSha256: sha256(bytes),
+  };
+  const stored = storeEntry(folder, entryPath, entry);
+  return {
+    program,
+    outcome: lookup.kind === 'corrupt' ? 'corrupt' : 'miss',
+    entryPath: stored ? entryPath : undefined,
+    ...(lookup.kind === 'corrupt' ? { corruption: lookup.reason } : {}),
+  };
 }

@@ -18,6 +18,7 @@
 import type { ArchTable } from '../arch/types.js';
 import { encodeProgram, type Instruction } from '../bpf/index.js';
 import { generateProgram, type CodeLayout } from '../compile.js';
+import { generateProgramWithCache, type CompileCacheOptions } from '../devices/compile-cache.js';
 import type { PolicyIR } from '../policy/ir.js';
 import { notifyOnDenial, unionWithAllows, type NotifyOptions } from './compose.js';
 import type { Linkage } from './elf.js';
@@ -39,6 +40,8 @@ export interface LaunchFilterOptions {
   /** Another prologue file (tests, experiments) instead of the shipped one. */
   readonly prologueFile?: string;
   readonly notify?: NotifyOptions;
+  /** Reuse stage programs generated before for the same IR (the run mode's compile cache); off when absent. */
+  readonly programCache?: CompileCacheOptions;
 }
 
 export interface LaunchFilter {
@@ -56,7 +59,12 @@ export interface LaunchFilters {
 }
 
 function finish(ir: PolicyIR, options: LaunchFilterOptions): LaunchFilter {
-  const program = generateProgram(ir, options.layout ?? 'optimized', options.strategy ?? 'bst');
+  const layout = options.layout ?? 'optimized';
+  const strategy = options.strategy ?? 'bst';
+  const program =
+    options.programCache === undefined
+      ? generateProgram(ir, layout, strategy)
+      : generateProgramWithCache(ir, layout, strategy, generateProgram, options.programCache).program;
   return { ir, program, bytes: encodeProgram(program) };
 }
 

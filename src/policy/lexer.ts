@@ -106,8 +106,10 @@ const TOKEN_KINDS: readonly (readonly [TokenKind | 'COMMENT' | 'WHITESPACE' | 'C
   ['IDENTIFIER', '[a-zA-Z_][a-zA-Z_0-9\\-@]*'],
 ];
 
-const GROUP_NAMES = TOKEN_KINDS.map(([kind]) => kind);
-const TOKEN_PATTERN = TOKEN_KINDS.map(([kind, pattern]) => `(?<${kind}>${pattern})`).join('|');
+const SKIPPED_KINDS = new Set(['COMMENT', 'WHITESPACE', 'CONTINUATION']);
+const KIND_BY_GROUP = TOKEN_KINDS.map(([kind]) => kind);
+// One capturing group per kind, in order: the first group that took part names the kind.
+const TOKEN_PATTERN = new RegExp(TOKEN_KINDS.map(([, pattern]) => `(${pattern})`).join('|'), 'gu');
 
 /** 1-based column of a UTF-16 offset, counted in code points. */
 export function columnOf(line: string, offset: number): number {
@@ -126,30 +128,32 @@ export function columnOf(line: string, offset: number): number {
 
 /** Tokens of one physical line; throws `invalid token` at the first text no kind matches. */
 export function tokenizePhysicalLine(line: PhysicalLine, file: string): Token[] {
-  const pattern = new RegExp(TOKEN_PATTERN, 'gu');
+  const text = line.text;
+  // Columns are UTF-16 offsets + 1 unless the line holds surrogate pairs.
+  const simpleColumns = !/[\ud800-\udfff]/.test(text);
   const tokens: Token[] = [];
-  let position = 0;
-  const make = (kind: TokenKind, start: number, text: string): Token => ({
+  const make = (kind: TokenKind, start: number, tokenText: string): Token => ({
     kind,
-    text,
+    text: tokenText,
     file,
     line: line.number,
-    column: columnOf(line.text, start),
-    sourceLine: line.text,
+    column: simpleColumns ? start + 1 : columnOf(text, start),
+    sourceLine: text,
   });
-  while (position < line.text.length) {
+  const pattern = TOKEN_PATTERN;
+  let position = 0;
+  while (position < text.length) {
     pattern.lastIndex = position;
-    const match = pattern.exec(line.text);
-    const start = match ? match.index : line.text.length;
-    if (start !== position) {
-      throw errorAtToken(MESSAGES.invalidToken, make('IDENTIFIER', position, line.text.slice(position, start)));
+    const match = pattern.exec(text);
+    const start = match ? match.index : text.length;
+    if (match === null || start !== position) {
+      throw errorAtToken(MESSAGES.invalidToken, make('IDENTIFIER', position, text.slice(position, start)));
     }
-    const match_ = match as RegExpExecArray;
-    const groups = match_.groups as Record<string, string | undefined>;
-    const kind = GROUP_NAMES.find((name) => groups[name] !== undefined);
-    position = start + match_[0].length;
-    if (kind === undefined || kind === 'COMMENT' || kind === 'WHITESPACE' || kind === 'CONTINUATION') continue;
-    tokens.push(make(kind, start, match_[0]));
+    position = start + match[0].length;
+    let group = 1;
+    while (match[group] === undefined) group++;
+    const kind = KIND_BY_GROUP[group - 1];
+    if (!SKIPPED_KINDS.has(kind)) tokens.push(make(kind as TokenKind, start, match[0]));
   }
   return tokens;
 }

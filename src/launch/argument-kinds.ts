@@ -12,8 +12,10 @@ export type ArgumentKind =
   | 'fd'
   /** A descriptor or AT_FDCWD. */
   | 'dirfd'
-  /** Signed integer in the arch's word width. */
+  /** A C int: signed, low 32 bits. */
   | 'int'
+  /** A file offset: signed, the arch's word width. */
+  | 'offset'
   /** Unsigned count or size. */
   | 'size'
   /** An address: shown, never followed. */
@@ -149,12 +151,12 @@ type Signature = readonly ArgumentKind[];
 export const SYSCALL_SIGNATURES: Readonly<Record<string, Signature>> = {
   read: ['fd', 'pointer', 'size'],
   write: ['fd', 'pointer', 'size'],
-  pread64: ['fd', 'pointer', 'size', 'int'],
-  pwrite64: ['fd', 'pointer', 'size', 'int'],
+  pread64: ['fd', 'pointer', 'size', 'offset'],
+  pwrite64: ['fd', 'pointer', 'size', 'offset'],
   readv: ['fd', 'pointer', 'int'],
   writev: ['fd', 'pointer', 'int'],
-  preadv: ['fd', 'pointer', 'int', 'int', 'int'],
-  pwritev: ['fd', 'pointer', 'int', 'int', 'int'],
+  preadv: ['fd', 'pointer', 'int', 'hex', 'hex'],
+  pwritev: ['fd', 'pointer', 'int', 'hex', 'hex'],
   close: ['fd'],
   close_range: ['fd', 'fd', 'hex'],
   open: ['pointer', 'open-flags', 'mode'],
@@ -217,9 +219,9 @@ export const SYSCALL_SIGNATURES: Readonly<Record<string, Signature>> = {
   mkdirat: ['dirfd', 'pointer', 'mode'],
   renameat2: ['dirfd', 'pointer', 'dirfd', 'pointer', 'hex'],
   getdents64: ['fd', 'pointer', 'size'],
-  lseek: ['fd', 'int', 'seek-whence'],
-  ftruncate: ['fd', 'int'],
-  fallocate: ['fd', 'hex', 'int', 'int'],
+  lseek: ['fd', 'offset', 'seek-whence'],
+  ftruncate: ['fd', 'offset'],
+  fallocate: ['fd', 'hex', 'offset', 'offset'],
   fsync: ['fd'],
   fdatasync: ['fd'],
   epoll_create1: ['open-flags'],

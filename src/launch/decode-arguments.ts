@@ -26,7 +26,7 @@ export interface DecodedArgument {
 
 const hex = (value: bigint): string => `0x${value.toString(16)}`;
 
-/** The value as a signed integer of the arch's word width (fds, ints, pids). */
+/** The low `bits` bits as a signed integer. */
 function signed(value: bigint, bits: 32 | 64): bigint {
   return BigInt.asIntN(bits, value);
 }
@@ -132,14 +132,17 @@ function decodeIoctlRequest(value: bigint, arch: ArchTable): string {
 export function decodeArgument(kind: ArgumentKind, raw: bigint, arch: ArchTable): string {
   const value = BigInt.asUintN(arch.bits, raw);
   switch (kind) {
+    // C int parameters: the kernel reads the low 32 bits (libc may leave the high word zero for -1).
     case 'fd':
     case 'int':
     case 'pid':
-      return signed(value, arch.bits).toString();
+      return signed(value, 32).toString();
     case 'dirfd': {
-      const number = signed(value, arch.bits);
+      const number = signed(value, 32);
       return number === arch.constants.get('AT_FDCWD') ? 'AT_FDCWD' : number.toString();
     }
+    case 'offset':
+      return signed(value, arch.bits).toString();
     case 'size':
       return value.toString();
     case 'pointer':
@@ -160,7 +163,7 @@ export function decodeArgument(kind: ArgumentKind, raw: bigint, arch: ArchTable)
       const flagNames = FLAG_NAMES[kind];
       if (flagNames !== undefined) return decodeFlags(value, namedValues(arch, kind, flagNames), ZERO_NAMES[kind]);
       const enumNames = ENUM_NAMES[kind];
-      if (enumNames !== undefined) return decodeEnum(value, namedValues(arch, kind, enumNames), signed(value, arch.bits).toString());
+      if (enumNames !== undefined) return decodeEnum(value, namedValues(arch, kind, enumNames), signed(value, 32).toString());
       return hex(value);
     }
   }

@@ -44,7 +44,8 @@ export interface DeniedCall {
 
 export type DenialResponse =
   | { readonly kind: 'kill' }
-  | { readonly kind: 'errno'; readonly errno: number }
+  /** name: the errno's constant name on the policy's arch, when it has one. */
+  | { readonly kind: 'errno'; readonly errno: number; readonly name?: string }
   | { readonly kind: 'continue' };
 
 export interface DenialReport {
@@ -120,24 +121,25 @@ function describeReason(evaluation: Evaluation, context: DenialContext): string 
   const where = evaluation.location === null ? undefined : formatLocation(evaluation.location);
   const defaultSource =
     where !== undefined
-      ? `@default at ${where}`
+      ? `the @default at ${where}`
       : context.defaultFromCommandLine === true
-        ? '--default-action'
-        : `the kill action (no @default in ${context.policy.file} and no --default-action)`;
+        ? 'from --default-action'
+        : 'the kill action: no @default, no --default-action';
+  const policyFile = context.policy.file;
   const decidedBy = evaluation.decidedBy;
   switch (decidedBy.kind) {
     case 'arch-mismatch':
-      return `the calling arch is not ${context.policy.arch.name}`;
+      return `the calling arch is not ${context.policy.arch.name} (arch check of ${policyFile})`;
     case 'x32-syscall':
-      return 'an x32 syscall number (killed by the optimized layout)';
+      return 'an x32 syscall number: the optimized layout kills it';
     case 'denylist-unlisted':
-      return `not listed in the denylist policy ${context.policy.file}`;
+      return `not listed in the denylist policy ${policyFile}`;
     case 'unlisted':
-      return `not listed in ${context.policy.file}: default action, from ${defaultSource}`;
+      return `${policyFile}: the syscall is not listed, so the default action applies (${defaultSource})`;
     case 'default':
-      return `no filter of ${decidedBy.rule.name} matched (${formatLocation(decidedBy.rule.filters[0].location)}): default action, from ${defaultSource}`;
+      return `${formatLocation(decidedBy.rule.filters[0].location)}: no filter of ${decidedBy.rule.name} matches, so the default action applies (${defaultSource})`;
     case 'filter': {
-      const filterWhere = formatLocation(decidedBy.filter.action.location ?? decidedBy.filter.location);
+      const filterWhere = formatLocation(evaluation.location ?? decidedBy.filter.location);
       const clause = decidedBy.clauseIndex === undefined ? 'unconditional rule' : `clause ${decidedBy.clauseIndex + 1} of the rule holds`;
       return `${filterWhere}: ${decidedBy.rule.name}, ${clause}`;
     }
@@ -157,12 +159,16 @@ export function judgeDeniedCall(call: DeniedCall, context: DenialContext, now: n
   const decoded = decodeSyscallArguments(name, call.args, arch);
   const actionValue = evaluation.action >>> 0;
   const action = (actionValue & SECCOMP_RET_ACTION_FULL) >>> 0;
+  const answerErrno = (errno: number): DenialResponse => {
+    const name = errnoName(arch, errno);
+    return name === undefined ? { kind: 'errno', errno } : { kind: 'errno', errno, name };
+  };
   let response: DenialResponse;
-  if (action === SECCOMP_RET_ERRNO) response = { kind: 'errno', errno: actionValue & SECCOMP_RET_DATA };
+  if (action === SECCOMP_RET_ERRNO) response = answerErrno(actionValue & SECCOMP_RET_DATA);
   else if (action === SECCOMP_RET_ALLOW || action === SECCOMP_RET_LOG) response = { kind: 'continue' };
   // A policy's own user-notify or trace has nobody to answer it: the kernel would give ENOSYS.
-  else if (action === SECCOMP_RET_USER_NOTIF || action === SECCOMP_RET_TRACE) response = { kind: 'errno', errno: ENOSYS };
-  else response = context.logFailures ? { kind: 'errno', errno: EPERM } : { kind: 'kill' };
+  else if (action === SECCOMP_RET_USER_NOTIF || action === SECCOMP_RET_TRACE) response = answerErrno(ENOSYS);
+  else response = context.logFailures ? answerErrno(EPERM) : { kind: 'kill' };
   return {
     pid: call.pid,
     syscall,
@@ -179,27 +185,25 @@ export function judgeDeniedCall(call: DeniedCall, context: DenialContext, now: n
   };
 }
 
-function describeResponse(report: DenialReport, arch: ArchTable | undefined): string {
-  switch (report.response.kind) {
+function describeResponse(response: DenialResponse): string {
+  switch (response.kind) {
     case 'kill':
       return 'the program was killed';
     case 'continue':
-      return 'allowed';
-    case 'errno': {
-      const name = arch === undefined ? undefined : errnoName(arch, report.response.errno);
-      return `answered ${name ?? 'errno'} (${report.response.errno})`;
-    }
+      return 'let through';
+    case 'errno':
+      return `answered ${response.name ?? 'errno'} (${response.errno}), the program goes on`;
   }
 }
 
 /**
  * Two lines for stderr:
  *   jail-run: denied openat(AT_FDCWD, 0x7ffd..., O_RDONLY|O_CLOEXEC, 0) [x86_64 syscall 257, thread 1234]: kill-process
- *     decided by policy.policy:3:1: ...; the program was killed
+ *     policy.policy:3:1: openat, clause 1 of the rule holds; the program was killed
  */
-export function formatDenialReport(report: DenialReport, arch?: ArchTable): string {
+export function formatDenialReport(report: DenialReport): string {
   return (
     `jail-run: denied ${report.call} [${report.arch} syscall ${report.number}, thread ${report.pid}]: ${report.action}\n` +
-    `  decided by ${report.reason}; ${describeResponse(report, arch)}`
+    `  ${report.reason}; ${describeResponse(report.response)}`
   );
 }

@@ -25,8 +25,18 @@ export function frequencyCount(token: Token): number {
   else if (body.startsWith('0')) throw errorAtToken(MESSAGES.invalidNumber, token);
   else value = BigInt(body);
   if (negative && value !== 0n) throw errorAtToken(MESSAGES.invalidNumber, token);
-  return Number(value);
+  return saturatingCount(value);
 }
+
+/**
+ * Counts only weigh the dispatch search, which works on exact JavaScript
+ * numbers; counts beyond 2^53 - 1 (the reference takes any Python integer)
+ * are capped there (docs/divergences.md).
+ */
+const saturatingCount = (value: bigint): number => (value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value));
+
+/** a + b, capped like a single count. */
+export const addCounts = (a: number, b: number): number => Math.min(a + b, Number.MAX_SAFE_INTEGER);
 
 /** Counts per syscall name, summed over the file's lines (groups count for each member). */
 export function parseFrequencyText(text: string, file: string, arch: ArchTable): Map<string, number> {
@@ -41,7 +51,7 @@ export function parseFrequencyText(text: string, file: string, arch: ArchTable):
     const entry = parseFrequencyEntry(line, checks);
     const count = frequencyCount(entry.count);
     for (const syscall of expandSyscallDescriptor(entry.syscall, arch)) {
-      counts.set(syscall.name, (counts.get(syscall.name) ?? 0) + count);
+      counts.set(syscall.name, addCounts(counts.get(syscall.name) ?? 0, count));
     }
   }
   return counts;

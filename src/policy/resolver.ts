@@ -18,7 +18,7 @@ import { MESSAGES } from './error-messages.js';
 import type { Action, Atom, Expression, Filter, Operator, PolicyIR, SyscallRule } from './ir.js';
 import { PolicyLexer, tokenizeSingleLine, type Token } from './lexer.js';
 import { parseStandaloneAction, parseStatement, type ParseChecks } from './parser.js';
-import { parseFrequencyText } from './frequency.js';
+import { addCounts, parseFrequencyText } from './frequency.js';
 import { PolicyFileError } from './policy-file-error.js';
 import { errorAfterLine, errorAtFileStart, errorAtToken } from './report.js';
 import { expandSyscallDescriptor, type NamedSyscall } from './syscall-descriptors.js';
@@ -149,7 +149,7 @@ class PolicyResolver {
       throw errorAtToken(MESSAGES.couldNotOpenFrequencyFile(frequencyFile), pathToken);
     }
     for (const [name, count] of parseFrequencyText(text, frequencyFile, this.options.arch)) {
-      this.frequencies.set(name, (this.frequencies.get(name) ?? 0) + count);
+      this.frequencies.set(name, addCounts(this.frequencies.get(name) ?? 0, count));
     }
   }
 

@@ -1,0 +1,94 @@
+/**
+ * Words for what `jail-run check` found: the action a filter returns and the
+ * part of the policy that decided it.
+ */
+import { readFileSync } from 'node:fs';
+import type { ArchTable } from '../arch/index.js';
+import {
+  errnoNamesFromArch,
+  SECCOMP_RET_ACTION_FULL,
+  SECCOMP_RET_ALLOW,
+  SECCOMP_RET_DATA,
+  SECCOMP_RET_ERRNO,
+  SECCOMP_RET_KILL_PROCESS,
+  SECCOMP_RET_KILL_THREAD,
+  SECCOMP_RET_LOG,
+  SECCOMP_RET_TRACE,
+  SECCOMP_RET_TRAP,
+  SECCOMP_RET_USER_NOTIF,
+} from '../bpf/index.js';
+import type { Evaluation } from '../policy/evaluate.js';
+import { formatLocation, type SourceLocation } from '../policy/source-location.js';
+
+const ACTION_WORDS: ReadonlyMap<number, string> = new Map([
+  [SECCOMP_RET_ALLOW, 'allow'],
+  [SECCOMP_RET_KILL_PROCESS, 'kill-process'],
+  [SECCOMP_RET_KILL_THREAD, 'kill-thread'],
+  [SECCOMP_RET_TRAP, 'trap'],
+  [SECCOMP_RET_TRACE, 'trace'],
+  [SECCOMP_RET_LOG, 'log'],
+  [SECCOMP_RET_USER_NOTIF, 'user-notify'],
+]);
+
+/** `allow`, `errno ENOENT (2)`, `kill-process`, `trap (data 5)`: the policy language's words. */
+export function describeAction(value: number, arch: ArchTable): string {
+  const action = (value & SECCOMP_RET_ACTION_FULL) >>> 0;
+  const data = value & SECCOMP_RET_DATA;
+  if (action === SECCOMP_RET_ERRNO) {
+    const name = errnoNamesFromArch(arch).get(data);
+    return name === undefined ? `errno ${data}` : `errno ${name} (${data})`;
+  }
+  const word = ACTION_WORDS.get(action);
+  if (word === undefined) return `0x${(value >>> 0).toString(16).padStart(8, '0')} (no such action: the kernel kills the process)`;
+  return data === 0 ? word : `${word} (data ${data})`;
+}
+
+export interface DecisionContext {
+  /** --default-action was given (a default without a location came from the command line). */
+  readonly defaultFromCommandLine: boolean;
+}
+
+/** Why the filter decides as it does, with the deciding file:line:column where there is one. */
+export function describeDecision(evaluation: Evaluation, context: DecisionContext): string {
+  const where = evaluation.location === null ? undefined : formatLocation(evaluation.location);
+  const defaultSource =
+    where !== undefined
+      ? `the @default at ${where}`
+      : context.defaultFromCommandLine
+        ? '--default-action'
+        : 'no @default or --default-action, so the kill action';
+  const decidedBy = evaluation.decidedBy;
+  switch (decidedBy.kind) {
+    case 'arch-mismatch':
+      return 'the calling arch is not the policy\'s arch';
+    case 'x32-syscall':
+      return 'an x32 syscall number: the optimized layout kills it (hardening)';
+    case 'denylist-unlisted':
+      return 'not listed in a denylist policy: allowed';
+    case 'unlisted':
+      return `not listed: default action from ${defaultSource}`;
+    case 'default':
+      return decidedBy.allowElision
+        ? `${decidedBy.rule.name} is plainly allowed`
+        : `no filter of ${decidedBy.rule.name} matched: default action from ${defaultSource}`;
+    case 'filter': {
+      const count = decidedBy.rule.filters.length;
+      const filter = `filter ${decidedBy.filterIndex + 1} of ${count} for ${decidedBy.rule.name}`;
+      if (decidedBy.allowElision && count > 1) {
+        return `${where}: ${filter}, an unconditional allow, which wins over the syscall's other filters (the reference's allow elision)`;
+      }
+      const clause = decidedBy.clauseIndex === undefined ? 'unconditional' : `clause ${decidedBy.clauseIndex + 1} holds`;
+      return `${where}: ${filter} (${clause})`;
+    }
+  }
+}
+
+/** The source line a location points into, when the file can still be read. */
+export function sourceLineAt(location: SourceLocation | null): string | undefined {
+  if (location === null) return undefined;
+  try {
+    return readFileSync(location.file, 'utf8').split(/\r?\n/)[location.line - 1];
+  } catch {
+    return undefined;
+  }
+}

@@ -5,4 +5,3 @@ import './devices.js';
 import './lint.js';
 import './explain.js';
 import './check.js';
-import './run.js';

@@ -53,9 +53,20 @@ const MAX_NESTED_FILES = 1000;
 
 const readUtf8 = (file: string): string => readFileSync(file, 'utf8');
 
+/**
+ * Python's os.path.normpath, which the reference's error messages show:
+ * unlike Node's normalize it drops a trailing slash and keeps exactly two
+ * leading slashes (POSIX leaves their meaning to the implementation).
+ */
+export function pythonNormpath(file: string): string {
+  let normalized = path.posix.normalize(file);
+  if (normalized.length > 1 && normalized.endsWith('/')) normalized = normalized.slice(0, -1);
+  return file.startsWith('//') && !file.startsWith('///') ? `/${normalized}` : normalized;
+}
+
 /** An @include or @frequency path, joined to the directory of the file that names it, then normalized. */
 export function resolveIncludedPath(includingFile: string, written: string): string {
-  return written.startsWith('/') ? path.posix.normalize(written) : path.posix.join(path.posix.dirname(includingFile), written);
+  return pythonNormpath(written.startsWith('/') ? written : path.posix.join(path.posix.dirname(includingFile), written));
 }
 
 /** One filter statement after lookups: its syscalls and its filters, shared by all of them. */

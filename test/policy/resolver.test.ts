@@ -18,6 +18,7 @@ import {
 import { PolicyError } from '../../src/policy/errors.js';
 import { parsePolicyFile, PolicyFileError } from '../../src/policy/index.js';
 import type { PolicyIR } from '../../src/policy/ir.js';
+import { pythonNormpath, resolveIncludedPath } from '../../src/policy/resolver.js';
 import { block, memoryFiles, parseTest, policyErrorOf, testArch } from './helpers.js';
 
 const actions = (ir: PolicyIR, name: string): number[] => {
@@ -329,5 +330,18 @@ describe('parsePolicyFile', () => {
   it('reads through an injected readFile', () => {
     const ir = parsePolicyFile('virtual/top.policy', { arch: testArch(), readFile: memoryFiles({ 'virtual/top.policy': 'read: allow' }) });
     expect(ir.rules[0].name).toBe('read');
+  });
+});
+
+describe('include path normalization', () => {
+  it('matches Python os.path.normpath, as the reference names files', () => {
+    expect(pythonNormpath('//a/b')).toBe('//a/b');
+    expect(pythonNormpath('///a')).toBe('/a');
+    expect(pythonNormpath('dir/')).toBe('dir');
+    expect(pythonNormpath('a/..')).toBe('.');
+    expect(pythonNormpath('/')).toBe('/');
+    expect(resolveIncludedPath('e19_self.policy', './e19_self.policy')).toBe('e19_self.policy');
+    expect(resolveIncludedPath('sub/a.policy', './../../x.policy')).toBe('../x.policy');
+    expect(resolveIncludedPath('/etc/p/a.policy', '/abs/./x/')).toBe('/abs/x');
   });
 });

@@ -287,7 +287,10 @@ class ConfirmationWatch : public Watch<ConfirmationWatch> {
     if (received < 0 && (errno == EAGAIN || errno == EINTR)) return;
 
     PreloadReply reply;
-    if (received < 0) {
+    if (received < 0 && errno == ECONNRESET) {
+      // The program's end closed with our request still unread: the preload never ran.
+      reply.kind = PreloadReply::Kind::Closed;
+    } else if (received < 0) {
       reply.kind = PreloadReply::Kind::Failed;
       reply.stage = "receive";
       reply.error = errno;

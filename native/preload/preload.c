@@ -80,21 +80,16 @@ static int parse_fd(const char *text) {
 
 /* Drop what the launcher added: the program and its children see neither our
  * variable nor our library (the first LD_PRELOAD entry; ld.so separates
- * entries with ':' or spaces). */
+ * entries with ':' or spaces). The value is edited in place and unsetenv only
+ * moves pointers: no allocation, so no system call stage A would have to allow. */
 static void forget_environment(void) {
   unsetenv(JAIL_RUN_STAGE_B_FD_VARIABLE);
-  const char *preload = getenv("LD_PRELOAD");
+  char *preload = getenv("LD_PRELOAD");
   if (preload == NULL) return;
   const char *rest = preload + strcspn(preload, ": ");
   rest += strspn(rest, ": ");
-  if (*rest == '\0') {
-    unsetenv("LD_PRELOAD");
-    return;
-  }
-  char *copy = strdup(rest);
-  if (copy == NULL) fail(JAIL_RUN_PRELOAD_ENVIRONMENT, ENOMEM);
-  if (setenv("LD_PRELOAD", copy, 1) < 0) fail(JAIL_RUN_PRELOAD_ENVIRONMENT, errno);
-  free(copy);
+  if (*rest == '\0') unsetenv("LD_PRELOAD");
+  else memmove(preload, rest, strlen(rest) + 1);
 }
 
 static uint32_t read_u32(const unsigned char *bytes) {
@@ -103,11 +98,15 @@ static uint32_t read_u32(const unsigned char *bytes) {
 
 /* Returns the number of instructions; sets *listener from the flags. */
 static unsigned short read_filter(int *listener) {
+  /* read(2) on a SOCK_SEQPACKET socket takes one whole message; the buffer
+   * has a spare byte, so an oversized message shows up as a wrong length. */
   ssize_t length;
-  do length = recv(channel_fd, request, sizeof request, MSG_TRUNC);
+  do length = read(channel_fd, request, sizeof request);
   while (length < 0 && errno == EINTR);
-  if (length < 0) fail(JAIL_RUN_PRELOAD_READ_FILTER, errno);
-  if ((size_t)length > sizeof request - 1) fail(JAIL_RUN_PRELOAD_READ_FILTER, EMSGSIZE);
+  if (length < 0) {
+    if (errno == EBADF || errno == ENOTSOCK) channel_fd = -1; /* nowhere to report */
+    fail(JAIL_RUN_PRELOAD_READ_FILTER, errno);
+  }
   if (length < JAIL_RUN_REQUEST_HEADER_SIZE || memcmp(request, JAIL_RUN_REQUEST_MAGIC, 4) != 0) {
     fail(JAIL_RUN_PRELOAD_READ_FILTER, EPROTO);
   }
@@ -127,34 +126,27 @@ __attribute__((constructor)) static void install_stage_b(void) {
   const char *fd_text = getenv(JAIL_RUN_STAGE_B_FD_VARIABLE);
   if (fd_text == NULL) return; /* not launched by jail-run: nothing to do */
   channel_fd = parse_fd(fd_text);
-  if (channel_fd < 0 || fcntl(channel_fd, F_GETFD) < 0) {
-    channel_fd = -1; /* nowhere to report */
-    _exit(JAIL_RUN_PRELOAD_EXIT_STATUS);
-  }
+  if (channel_fd < 0) _exit(JAIL_RUN_PRELOAD_EXIT_STATUS); /* nowhere to report */
   forget_environment();
 
   int listener = 0;
   struct sock_fprog program = {read_filter(&listener), instructions};
   const int expected_listener_fd = channel_fd + 1;
   /* The kernel gives the listener the lowest free fd and stage B names it in
-   * advance: check that the lowest free fd is the expected one. */
-  if (listener) {
-    int lowest_free = fcntl(channel_fd, F_DUPFD_CLOEXEC, 0);
-    if (lowest_free < 0) fail(JAIL_RUN_PRELOAD_LISTENER_FD, errno);
-    close(lowest_free);
-    if (lowest_free != expected_listener_fd) fail(JAIL_RUN_PRELOAD_LISTENER_FD, EBUSY);
+   * advance: it must be free now. (Were a lower fd free, the listener would
+   * land there and the check after installing fails closed.) */
+  if (listener && (fcntl(expected_listener_fd, F_GETFD) >= 0 || errno != EBADF)) {
+    fail(JAIL_RUN_PRELOAD_LISTENER_FD, EBUSY);
   }
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(JAIL_RUN_PRELOAD_NO_NEW_PRIVS, errno);
 
-  /* From here on stage B is in force. */
-  int listener_fd = -1;
-  if (listener) {
-    listener_fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
-    if (listener_fd < 0) fail(JAIL_RUN_PRELOAD_SECCOMP, errno);
-    if (listener_fd != expected_listener_fd) fail(JAIL_RUN_PRELOAD_LISTENER_FD, EBADFD);
-  } else if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) < 0) {
-    fail(JAIL_RUN_PRELOAD_SECCOMP, errno);
-  }
+  /* seccomp(2) in both cases, so stage A allows one call for it. From here on
+   * stage B is in force. */
+  const unsigned long flags = listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+  const int installed = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &program);
+  if (installed < 0) fail(JAIL_RUN_PRELOAD_SECCOMP, errno);
+  const int listener_fd = listener ? installed : -1;
+  if (listener && listener_fd != expected_listener_fd) fail(JAIL_RUN_PRELOAD_LISTENER_FD, EBADFD);
   if (send_reply(JAIL_RUN_PRELOAD_INSTALLED, 0, listener_fd) < 0) _exit(JAIL_RUN_PRELOAD_EXIT_STATUS);
   if (listener_fd >= 0) close(listener_fd);
   close(channel_fd);

@@ -5,3 +5,4 @@ import './devices.js';
 import './lint.js';
 import './explain.js';
 import './check.js';
+import './run.js';

@@ -22,6 +22,7 @@ import type { ArchTable } from '../arch/types.js';
 import type { Instruction } from '../bpf/instruction.js';
 import { encodeProgram } from '../bpf/index.js';
 import { compilePolicy, type CodeLayout, type CompiledPolicy, type CompileOptions } from '../compile.js';
+import type { CompileCacheOptions } from '../devices/compile-cache.js';
 import type { PolicyIR } from '../policy/ir.js';
 import { judgeDeniedCall, type DenialContext, type DenialReport } from './denials.js';
 import { checkExecutableArch, inspectExecutable, type ExecutableInfo } from './elf.js';
@@ -84,6 +85,8 @@ export interface SpawnJailedOptions {
   readonly deathSignal?: number;
   /** For reports: --default-action came from the command line. */
   readonly defaultFromCommandLine?: boolean;
+  /** Reuse stage programs from the compile cache (src/devices/compile-cache.ts); off when absent. */
+  readonly programCache?: CompileCacheOptions;
 }
 
 export interface JailedExit {
@@ -436,6 +439,7 @@ export function spawnJailed(file: string, args: readonly string[], options: Spaw
     ...(executable.linkage === 'dynamic' ? { channelFds: stageBChildFds(stdio.length) } : {}),
     ...(options.prologueFile !== undefined ? { prologueFile: options.prologueFile } : {}),
     notify: { explicitErrno: options.reportErrnoRules === true },
+    ...(options.programCache !== undefined ? { programCache: options.programCache } : {}),
   });
 
   if (filters.stageB === undefined) {

@@ -8,7 +8,7 @@
  * socket or running a program is denied and reported.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,7 @@ async function runBlockDevice(transport: string, probe?: string): Promise<BlockD
   try {
     child = spawnDevice({ device: 'block', transport }, program, ['3', '4', ...(probe === undefined ? [] : [probe])], {
       stdio: ['ignore', 'pipe', 'pipe', disk, listening],
+      cache: { cacheDir: join(workDir, 'cache') },
     }).process;
   } finally {
     // The device holds its own copies of both descriptors now; ours must not accept its connection.
@@ -91,6 +92,8 @@ describe.each(['vhost-user', 'virtio'])('block device over %s', (transport) => {
     expect(run.stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['accepted', 'disk ok', 'done', 'timer fired']);
     expect(run.reply).toBe('block_device got: hello');
     expect(run.disk.subarray(TEST_OFFSET, TEST_OFFSET + SECTOR).equals(expectedSector)).toBe(true);
+    // The run compiled its stage filters into the cache (stage A and B of a dynamic program).
+    expect(readdirSync(join(workDir, 'cache')).filter((name) => name.startsWith('ir-')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('gets ENOENT when it tries to open a new file, as the policy says, and carries on', async () => {

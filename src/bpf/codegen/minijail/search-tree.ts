@@ -9,7 +9,7 @@
  * range's end; a range whose span is exactly its own numbers costs nothing.
  */
 import { BPF_JGE } from '../../instruction.js';
-import { chainBuildOrder, linearChain } from './linear-chain.js';
+import { linearChain } from './linear-chain.js';
 import { testNode, type CodeNode } from './nodes.js';
 import { rangeTest, rangeTestCost } from './range-test.js';
 import type { SyscallRange } from './ranges.js';
@@ -55,54 +55,91 @@ function solveSpans<Cost extends number | bigint>(ranges: readonly SyscallRange[
   const prefixFrequency: Cost[] = [of(0)];
   for (const range of ranges) prefixFrequency.push(add(prefixFrequency[prefixFrequency.length - 1], of(range.frequency)));
 
-  // Memo by (lo, hi) only, as the reference: lo -> hi -> solution.
-  const solutions = new Map<number, Map<number, Solution>>();
-  const linearCosts = new Map<number, Cost>();
+  // Every lo and hi the search can see is 0, TOP or a range boundary; the
+  // memo is a flat table over their positions in this sorted list (the
+  // reference's dict keyed by (lo, hi), without hashing on the hot path).
+  const bounds = [...new Set([0, TOP, ...ranges.map((range) => range.start), ...ranges.map((range) => range.end)])].sort((a, b) => a - b);
+  const boundIndex = new Map(bounds.map((value, index) => [value, index]));
+  const startBound = ranges.map((range) => boundIndex.get(range.start)!);
+  const endBound = ranges.map((range) => boundIndex.get(range.end)!);
+  const boundCount = bounds.length;
+  // Memo by (lo, hi) only, as the reference.
+  const solutions: (Solution | undefined)[] = new Array(boundCount * boundCount);
+  const linearCosts: (Cost | undefined)[] = new Array((ranges.length + 1) * (ranges.length + 1));
 
+  // Linear chain costs for every [first, end), built per `first` by
+  // inserting each next range into the chain's build order (ascending
+  // frequency, stable: a new range goes after its equals), instead of
+  // sorting every slice.
   const linearCost = (first: number, end: number): Cost => {
     const key = first * (ranges.length + 1) + end;
-    let cost = linearCosts.get(key);
+    let cost = linearCosts[key];
     if (cost === undefined) {
-      cost = of(0);
-      let accumulated = of(0);
-      for (const range of chainBuildOrder(ranges.slice(first, end))) {
-        accumulated = add(accumulated, of(range.frequency));
-        cost = add(cost, multiply(accumulated, of(rangeTestCost(range))));
+      const order: SyscallRange[] = [];
+      for (let next = first; next < ranges.length; next++) {
+        const range = ranges[next];
+        let position = order.length;
+        while (position > 0 && order[position - 1].frequency > range.frequency) position--;
+        order.splice(position, 0, range);
+        if (order.length < 2) continue;
+        let total = of(0);
+        let accumulated = of(0);
+        for (const item of order) {
+          accumulated = add(accumulated, of(item.frequency));
+          total = add(total, multiply(accumulated, of(rangeTestCost(item))));
+        }
+        linearCosts[first * (ranges.length + 1) + next + 1] = total;
       }
-      linearCosts.set(key, cost);
+      cost = linearCosts[key]!;
     }
     return cost;
   };
 
+  /** lo and hi are positions in `bounds`, so lo < cutoff < hi compares positions. */
   const solve = (first: number, end: number, lo: number, hi: number): Solution => {
-    let byHigh = solutions.get(lo);
-    if (!byHigh) solutions.set(lo, (byHigh = new Map()));
-    const known = byHigh.get(hi);
+    const key = lo * boundCount + hi;
+    const known = solutions[key];
     if (known) return known;
     let best: Solution;
     if (end - first === 1) {
       const range = ranges[first];
       best =
-        lo === range.start && hi === range.end
+        lo === startBound[first] && hi === endBound[first]
           ? { cost: of(0), plan: { kind: 'exact', range } }
           : { cost: multiply(of(rangeTestCost(range)), of(range.frequency)), plan: { kind: 'range-test', range } };
     } else {
-      best = { cost: linearCost(first, end), plan: { kind: 'linear', first, end } };
+      // The best split so far lives in locals; a Solution is made once, at the end.
+      let bestCost = linearCost(first, end);
+      let bestCutoff = -1;
+      let bestBelow: Solution | undefined;
+      let bestAbove: Solution | undefined;
       const spanFrequency = subtract(prefixFrequency[end], prefixFrequency[first]);
       for (let split = first + 1; split < end; split++) {
-        for (const cutoff of [ranges[split].start, ranges[split - 1].end]) {
+        // Two candidates in the reference's order: the next range's start, then the previous range's end.
+        for (let candidate = 0; candidate < 2; candidate++) {
+          const cutoff = candidate === 0 ? startBound[split] : endBound[split - 1];
           if (!(lo < cutoff && cutoff < hi)) continue;
-          const below = solve(first, split, lo, cutoff);
-          const above = solve(split, end, cutoff, hi);
+          // The memo is read here first: most sub-spans are known, and a call per lookup dominates the run time.
+          const below = solutions[lo * boundCount + cutoff] ?? solve(first, split, lo, cutoff);
+          const above = solutions[cutoff * boundCount + hi] ?? solve(split, end, cutoff, hi);
           const cost = add(add(spanFrequency, below.cost as Cost), above.cost as Cost);
-          if (cost < best.cost) best = { cost, plan: { kind: 'split', cutoff, below, above } };
+          if (cost < bestCost) {
+            bestCost = cost;
+            bestCutoff = cutoff;
+            bestBelow = below;
+            bestAbove = above;
+          }
         }
       }
+      best =
+        bestBelow === undefined || bestAbove === undefined
+          ? { cost: bestCost, plan: { kind: 'linear', first, end } }
+          : { cost: bestCost, plan: { kind: 'split', cutoff: bounds[bestCutoff], below: bestBelow, above: bestAbove } };
     }
-    byHigh.set(hi, best);
+    solutions[key] = best;
     return best;
   };
-  return solve(0, ranges.length, 0, TOP);
+  return solve(0, ranges.length, 0, boundCount - 1);
 }
 
 export function searchTree(ranges: readonly SyscallRange[], accept: CodeNode, reject: CodeNode): CodeNode {

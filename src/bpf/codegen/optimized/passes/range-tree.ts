@@ -59,7 +59,7 @@ export interface Segment {
 }
 
 /** Islands above this count are not tried as one chain (the split search covers them). */
-const CHAIN_LIMIT = 12;
+const CHAIN_LIMIT = 8;
 /** Above this many segments the split search is narrowed (Knuth's window) to stay fast. */
 const FULL_SEARCH_LIMIT = 64;
 
@@ -135,16 +135,6 @@ function islandShape(segments: readonly Segment[], index: number, first: number,
   return 'inside';
 }
 
-/** Tests a chain spends on its own island: `JGE start; JGT end` inside the interval, one test otherwise. */
-const ownCost = (shape: IslandShape): number => (shape === 'inside' ? 2 : 1);
-
-/**
- * Tests an island's check costs a value of segment `other` that it does not
- * hold: one, except values above an inside range, which pass `JGE start`
- * and then fail `JGT end`.
- */
-const missCost = (shape: IslandShape, island: number, other: number): number => (shape === 'inside' && other > island ? 2 : 1);
-
 interface Chain {
   readonly plan: Plan;
   /** Islands in test order. */
@@ -182,26 +172,41 @@ function planChain(context: ChainContext, first: number, last: number, limit: nu
   const { segments, background, backgroundPrefix, backgroundCountPrefix } = context;
   const islandCount = last - first + 1 - (backgroundCountPrefix[last + 1] - backgroundCountPrefix[first]);
   if (islandCount === 0 || islandCount > limit || islandCount === last - first + 1) return undefined;
-  const islands: number[] = [];
-  for (let index = first; index <= last; index++) if (segments[index].outcome !== background) islands.push(index);
-  const own = (index: number): number => ownCost(islandShape(segments, index, first, last));
-  // Smith's rule on weight per test; ties keep number order.
-  const order = islands.sort((a, b) => {
-    const ratio = segments[b].weight / own(b) - segments[a].weight / own(a);
-    return ratio !== 0 ? ratio : a - b;
-  });
+  // This runs for every short interval of the search: plain arrays and an
+  // insertion sort (few islands) rather than closures and Array.sort.
+  const order: number[] = new Array(islandCount);
+  const own: number[] = new Array(islandCount);
+  const ratio: number[] = new Array(islandCount);
+  let placed = 0;
+  for (let index = first; index <= last; index++) {
+    const segment = segments[index];
+    if (segment.outcome === background) continue;
+    const cost = segment.start === segment.end || index === first || index === last ? 1 : 2;
+    const value = segment.weight / cost;
+    // Smith's rule: weight per test, descending; ties keep number order.
+    let position = placed++;
+    while (position > 0 && ratio[position - 1] < value) {
+      order[position] = order[position - 1];
+      own[position] = own[position - 1];
+      ratio[position] = ratio[position - 1];
+      position--;
+    }
+    order[position] = index;
+    own[position] = cost;
+    ratio[position] = value;
+  }
   // Exact cost: a segment pays one test for every island checked before it
   // is decided, two for an inside range it lies above, and its own test.
-  let weighted = (backgroundPrefix[last + 1] - backgroundPrefix[first]) * order.length;
+  let weighted = (backgroundPrefix[last + 1] - backgroundPrefix[first]) * islandCount;
   let size = 0;
-  for (let position = 0; position < order.length; position++) {
+  for (let position = 0; position < islandCount; position++) {
     const island = order[position];
-    const islandOwn = own(island);
+    const islandOwn = own[position];
     size += islandOwn;
     if (islandOwn === 2) weighted += backgroundPrefix[last + 1] - backgroundPrefix[island + 1];
     let tests = islandOwn + position;
     for (let earlier = 0; earlier < position; earlier++) {
-      if (order[earlier] < island && own(order[earlier]) === 2) tests++;
+      if (own[earlier] === 2 && order[earlier] < island) tests++;
     }
     weighted += segments[island].weight * tests;
   }

@@ -50,7 +50,8 @@ export interface DecisionContext {
 
 /** Why the filter decides as it does, with the deciding file:line:column where there is one. */
 export function describeDecision(evaluation: Evaluation, context: DecisionContext): string {
-  const where = evaluation.location === null ? undefined : formatLocation(evaluation.location);
+  const location = fromSource(evaluation.location);
+  const where = location === null ? undefined : formatLocation(location);
   const defaultSource =
     where !== undefined
       ? `the @default at ${where}`
@@ -83,8 +84,17 @@ export function describeDecision(evaluation: Evaluation, context: DecisionContex
   }
 }
 
+/**
+ * The parser names the --default-action text `<memory>` (as the reference
+ * does in its errors); that is the command line, not a file to point at.
+ */
+const COMMAND_LINE_FILE = '<memory>';
+export const fromSource = (location: SourceLocation | null): SourceLocation | null =>
+  location === null || location.file === COMMAND_LINE_FILE ? null : location;
+
 /** The source line a location points into, when the file can still be read. */
-export function sourceLineAt(location: SourceLocation | null): string | undefined {
+export function sourceLineAt(rawLocation: SourceLocation | null): string | undefined {
+  const location = fromSource(rawLocation);
   if (location === null) return undefined;
   try {
     return readFileSync(location.file, 'utf8').split(/\r?\n/)[location.line - 1];

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { isConstantAllow, makeSeccompData, simulate } from '../../bpf/index.js';
 import { compilePolicy } from '../../compile.js';
 import { evaluatePolicy } from '../../policy/evaluate.js';
-import { describeAction, describeDecision, sourceLineAt } from '../describe-decision.js';
+import { describeAction, describeDecision, fromSource, sourceLineAt } from '../describe-decision.js';
 import { addPolicyOptions, compileOptionsFrom, type PolicyOptionValues } from '../policy-options.js';
 import { registerCommand } from '../program.js';
 import { parseArguments, selectSyscall } from '../syscall-arguments.js';
@@ -66,7 +66,7 @@ registerCommand((program: Command) => {
           action: { text: action, value: hex(simulated.action >>> 0) },
           instructionsExecuted: simulated.instructionsExecuted,
           kernelCached,
-          decidedBy: { kind: evaluation.decidedBy.kind, text: decision, location: evaluation.location },
+          decidedBy: { kind: evaluation.decidedBy.kind, text: decision, location: fromSource(evaluation.location) },
         };
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return;

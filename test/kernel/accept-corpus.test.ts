@@ -3,10 +3,12 @@
  * and for a sample of harmless system calls per program the kernel decides
  * what our simulator says it decides.
  */
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProgram, type Instruction } from '../../src/bpf/index.js';
-import { corpusArch, expectedBpfFiles, haveCorpus, readExpected } from '../bpf/corpus.js';
+import { compilePolicy, type CodeLayout } from '../../src/compile.js';
+import { corpusArch, corpusRoot, expectedBpfFiles, haveCorpus, readExpected } from '../bpf/corpus.js';
 import { canRunKernelTests, LoadFilterHelper, type KernelOutcome } from './load-filter.js';
 import { chooseSamples, describeOutcome, expectedOutcome, type Sample } from './sampler.js';
 
@@ -20,6 +22,18 @@ function referencePrograms(): CorpusProgram[] {
   return expectedBpfFiles()
     .filter((relative) => relative.startsWith(path.join('crosvm-2023', 'x86_64') + path.sep))
     .map((relative) => ({ name: `reference ${path.basename(relative, '.bpf')}`, program: decodeProgram(readExpected(relative)) }));
+}
+
+/** Our compiler's program for every x86_64 corpus policy, as crosvm builds them (--default-action trap). */
+function compiledPrograms(layout: CodeLayout): CorpusProgram[] {
+  const folder = path.join(corpusRoot, 'crosvm-2023', 'x86_64');
+  return readdirSync(folder)
+    .filter((name) => name.endsWith('.policy'))
+    .sort()
+    .map((name) => ({
+      name: `${layout} ${path.basename(name, '.policy')}`,
+      program: compilePolicy(path.join(folder, name), { arch: corpusArch('x86_64'), defaultAction: 'trap', layout }).program,
+    }));
 }
 
 const runnable = haveCorpus && canRunKernelTests;
@@ -79,4 +93,16 @@ describe.skipIf(!runnable)('the kernel and the x86_64 corpus programs (needs ../
     for (const kind of ['allow', 'trap', 'arg-filtered allow', 'arg-filtered trap']) expect(classes.get(kind) ?? 0, kind).toBeGreaterThan(0);
     console.log(`kernel: ${programs.length} reference programs loaded, ${checked} calls compared (${[...classes].map(([k, n]) => `${k} ${n}`).join(', ')})`);
   });
+
+  it.each(['minijail', 'optimized'] as const)(
+    'accepts every program our compiler emits for the x86_64 corpus in the %s layout, and decides sampled calls as the simulator does',
+    (layout) => {
+      const programs = compiledPrograms(layout);
+      expect(programs.length).toBe(referencePrograms().length);
+      const { checked, classes } = checkPrograms(programs);
+      const kinds = ['allow', 'trap', 'arg-filtered allow', 'arg-filtered trap', ...(layout === 'optimized' ? ['kill'] : [])];
+      for (const kind of kinds) expect(classes.get(kind) ?? 0, kind).toBeGreaterThan(0);
+      console.log(`kernel: ${programs.length} ${layout}-layout programs loaded, ${checked} calls compared (${[...classes].map(([k, n]) => `${k} ${n}`).join(', ')})`);
+    },
+  );
 });

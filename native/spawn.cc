@@ -44,6 +44,9 @@ const char* stageName(SpawnStage stage) {
 
 namespace {
 
+// How long spawn waits for the listener from a child that has not exec'd yet.
+constexpr int kListenerTimeoutMilliseconds = 10'000;
+
 std::vector<char*> cStringArray(const std::vector<std::string>& strings) {
   std::vector<char*> array;
   array.reserve(strings.size() + 1);
@@ -100,8 +103,21 @@ void killAndReap(int pidfd, pid_t pid) {
 // from then on a pending notification before execve completes means the
 // filter sent one of the child's own pre-exec calls to a listener nobody can
 // answer yet: fail instead of waiting forever.
-std::optional<SpawnFailure> awaitExec(int statusFd, int& listenerFd, const std::string& path) {
+std::optional<SpawnFailure> awaitExec(int statusFd, int& listenerFd, bool listenerExpected, const std::string& path) {
   for (;;) {
+    if (listenerExpected && listenerFd < 0) {
+      // The child is at most a few system calls away from sending the
+      // listener. If the listener filter holds back that sendmsg itself, the
+      // child waits on a listener we do not have yet: give up rather than
+      // block the event loop for ever.
+      pollfd watched{statusFd, POLLIN, 0};
+      int ready = poll(&watched, 1, kListenerTimeoutMilliseconds);
+      if (ready < 0) {
+        if (errno == EINTR) continue;
+        return failure(SpawnStage::Report, errno, path);
+      }
+      if (ready == 0) return failure(SpawnStage::SendListener, ETIMEDOUT, path);
+    }
     if (listenerFd >= 0) {
       pollfd watched[2] = {{statusFd, POLLIN, 0}, {listenerFd, POLLIN, 0}};
       int ready = poll(watched, 2, -1);
@@ -263,7 +279,7 @@ SpawnOutcome spawnProcess(const SpawnRequest& request) {
   for (UniqueFd& end : childEnds) end.reset();
 
   int listenerFd = -1;
-  std::optional<SpawnFailure> failed = awaitExec(statusParentEnd.get(), listenerFd, path);
+  std::optional<SpawnFailure> failed = awaitExec(statusParentEnd.get(), listenerFd, request.listenerFilterIndex >= 0, path);
   UniqueFd listenerOwner(listenerFd);
   if (failed) {
     if (failed->stage == SpawnStage::Chdir && request.cwd) failed->path = *request.cwd;

@@ -4,7 +4,7 @@
  * here), the stage-B preload protocol, and no fd or zombie left behind.
  * Filters are built by hand so that these tests depend on the BPF model only.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn as spawnChildProcess } from 'node:child_process';
 import { closeSync, createReadStream, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +147,16 @@ function ourChildren(): string[] {
 }
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+/** Running (not a zombie, not gone): the death signal's effect. */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 describe.skipIf(!nativeAddonAvailable())('native addon (build/Release/jail_run.node)', () => {
   describe('spawn and exit', () => {
@@ -340,6 +350,41 @@ describe.skipIf(!nativeAddonAvailable())('native addon (build/Release/jail_run.n
       expect(openFds()).toBe(before);
       expect(ourChildren()).toEqual([]);
     });
+  });
+
+  describe('supervision', () => {
+    it('deathSignal: when the launcher dies of SIGKILL the program gets the signal too', async () => {
+      // A second Node process plays the launcher: it spawns the probe with
+      // deathSignal SIGKILL, prints its pid, and waits to be killed.
+      const launcherScript = [
+        `const addon = require(${JSON.stringify(join(__dirname, '..', '..', 'build', 'Release', 'jail_run.node'))});`,
+        `const child = addon.spawn({ file: ${JSON.stringify(staticProbe)}, argv: ['probe', 'sleep-ms', '60000'], envp: [],`,
+        `  stdio: ['ignore', 'ignore', 'ignore'], filters: [], deathSignal: 9 });`,
+        `process.stdout.write(child.pid + '\\n');`,
+        `setInterval(() => {}, 1000);`,
+      ].join('\n');
+      const launcher = spawnChildProcess(process.execPath, ['-e', launcherScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const programPid = await new Promise<number>((resolve, reject) => {
+        launcher.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+        launcher.once('exit', (code) => reject(new Error(`launcher exited early (${code})`)));
+      });
+      expect(isAlive(programPid)).toBe(true);
+      const launcherGone = new Promise((resolve) => launcher.once('exit', resolve));
+      launcher.kill('SIGKILL');
+      await launcherGone;
+      // The kernel delivers the death signal as the launcher's thread exits;
+      // the orphan is then reaped by init (or a subreaper).
+      for (let attempt = 0; attempt < 200 && isAlive(programPid); attempt++) await new Promise((r) => setTimeout(r, 10));
+      expect(isAlive(programPid)).toBe(false);
+    });
+
+    it('a listener filter that holds back the listener hand-over fails after a timeout instead of hanging', () => {
+      const error = spawnFailure(
+        request(staticProbe, [], { filters: [filterDenying('sendmsg', SECCOMP_RET_USER_NOTIF)], listenerFilterIndex: 0 }),
+      );
+      expect(error).toMatchObject({ stage: 'send-listener', code: 'ETIMEDOUT' });
+      expect(ourChildren()).toEqual([]);
+    }, 30_000);
   });
 
   describe('stage B through the preload library', () => {

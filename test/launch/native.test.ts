@@ -521,5 +521,25 @@ describe.skipIf(!nativeAddonAvailable())('native addon (build/Release/jail_run.n
       expect(openFds()).toBe(before);
       expect(ourChildren()).toEqual([]);
     });
+
+    it('100 concurrent spawns beside child_process: every exit reported to its owner, nothing left', async () => {
+      const before = openFds();
+      const jailed = Array.from({ length: 100 }, (_, index) =>
+        exited(spawnNative(request(staticProbe, ['exit', String(index % 7)], { filters: [allowAll()] }))),
+      );
+      // Node's own child_process keeps its children: our pidfd watches reap only ours.
+      const plain = Array.from(
+        { length: 10 },
+        (_, index) =>
+          new Promise<number | null>((resolve) =>
+            spawnChildProcess(staticProbe, ['exit', String(index)], { stdio: 'ignore' }).once('exit', (code) => resolve(code)),
+          ),
+      );
+      const [jailedExits, plainCodes] = await Promise.all([Promise.all(jailed), Promise.all(plain)]);
+      expect(jailedExits).toEqual(Array.from({ length: 100 }, (_, index) => ({ code: index % 7, signal: null })));
+      expect(plainCodes).toEqual(Array.from({ length: 10 }, (_, index) => index));
+      expect(openFds()).toBe(before);
+      expect(ourChildren()).toEqual([]);
+    });
   });
 });

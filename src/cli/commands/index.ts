@@ -6,3 +6,4 @@ import './lint.js';
 import './explain.js';
 import './check.js';
 import './run.js';
+import './run-device.js';

@@ -118,6 +118,8 @@ async function runProgram(values: RunValues, argv: readonly string[], outcome: C
     logFailures: values.logFailures === true,
     reportErrnoRules: values.reportErrnoRules === true,
     defaultFromCommandLine: values.defaultAction !== undefined,
+    // A catalog policy (--device) is compiled through the user's compile cache (issue #4); a --policy file fresh each run.
+    ...(policyFile !== values.policy ? { programCache: {} } : {}),
     ...(values.stageBTimeout !== undefined ? { stageBTimeoutMs: parseTimeout(values.stageBTimeout) } : {}),
   });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamicProbe, projectRoot } from '../launch/probe-fixtures.js';
+import { makePolicyFolder, wellFormedSpec } from './policy-folder-fixture.js';
 
 let cacheDir = '';
 let probe = '';
@@ -66,6 +67,20 @@ describe('jail-run --device', () => {
     expect(arch.status).not.toBe(0);
     expect(arch.stderr).toContain('unknown arch "sparc"');
     expect(arch.stdout).toBe('');
+  });
+
+  it('refuses a device whose fragment is missing, with the compiler\'s located error, before launching', () => {
+    const spec = wellFormedSpec();
+    delete spec['x86_64/beta.policy'];
+    const folder = makePolicyFolder(spec);
+    try {
+      const result = jailRun(['--device', 'beta', '--policy-dir', folder.root, '--arch', 'x86_64', '--', probe, 'echo', 'launched']);
+      expect(result.status).toBe(125);
+      expect(result.stderr).toContain(`${folder.root}/x86_64/beta_device.policy(2:10): Could not @include ${folder.root}/x86_64/beta.policy`);
+      expect(result.stdout).toBe('');
+    } finally {
+      folder.remove();
+    }
   });
 
   it('refuses --transport without --device', () => {

@@ -239,7 +239,9 @@ class PolicyResolver {
 
 /** `--default-action STR`: one line of its own, errors against `<memory>`, where `kill` always means kill-process (Q5). */
 function commandLineDefaultAction(text: string, arch: ArchTable): Action {
-  const line = tokenizeSingleLine(text, '<memory>');
+  // Its tokens carry their own line, but errors that point at no token come
+  // from the reference parser's untouched state: line 0, an empty source line.
+  const line = { tokens: tokenizeSingleLine(text, '<memory>').tokens, endLine: { text: '', number: 0 } };
   const checks: ParseChecks = {
     denylist: false,
     retLog: false,

@@ -6,7 +6,7 @@ import type { PolicyIR } from './ir.js';
 import { resolvePolicyFile, resolvePolicyText, type ParseOptions } from './resolver.js';
 
 export type { ParseOptions } from './resolver.js';
-export { DEFAULT_INCLUDE_DEPTH_LIMIT } from './resolver.js';
+export { DEFAULT_INCLUDE_DEPTH_LIMIT, resolveIncludedPath } from './resolver.js';
 export { parsePolicySyntax } from './parser.js';
 export { PolicyError } from './errors.js';
 export { PolicyFileError } from './policy-file-error.js';

@@ -119,6 +119,8 @@ class ExitWatch : public Watch<ExitWatch> {
   }
 
   void onPoll(int status) override {
+    Napi::HandleScope scope(Env());
+    [[maybe_unused]] Napi::Object self = Value();  // alive until we return, whatever finish() lets go of
     siginfo_t child{};
     int result;
     do result = waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd_), &child, WEXITED | WNOHANG);
@@ -127,7 +129,6 @@ class ExitWatch : public Watch<ExitWatch> {
 
     finish(false);
     Napi::Env env = Env();
-    Napi::HandleScope scope(env);
     Napi::Value code = env.Null();
     Napi::Value signal = env.Null();
     if (result == 0 && child.si_pid != 0) {
@@ -206,6 +207,8 @@ class NotificationListener : public Watch<NotificationListener> {
   // the last process using the filter is gone; poll(2) tells them apart, and
   // RECV is only called when one is pending (it would block otherwise).
   void onPoll(int /*status*/) override {
+    Napi::HandleScope scope(Env());
+    [[maybe_unused]] Napi::Object self = Value();  // alive until we return, even if a callback closes us
     while (!finished_) {
       pollfd state{fd_, POLLIN, 0};
       const int ready = poll(&state, 1, 0);
@@ -275,6 +278,8 @@ class ConfirmationWatch : public Watch<ConfirmationWatch> {
   }
 
   void onPoll(int /*status*/) override {
+    Napi::HandleScope scope(Env());
+    [[maybe_unused]] Napi::Object self = Value();  // alive until we return, whatever finish() lets go of
     unsigned char bytes[64];
     iovec data{bytes, sizeof bytes};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
@@ -305,7 +310,6 @@ class ConfirmationWatch : public Watch<ConfirmationWatch> {
     finish(true);
 
     Napi::Env env = Env();
-    Napi::HandleScope scope(env);
     Napi::Object result = Napi::Object::New(env);
     switch (reply.kind) {
       case PreloadReply::Kind::Confirmed:

@@ -46,7 +46,7 @@ import {
   type Watch,
 } from './native.js';
 import { resolveProgram } from './resolve-program.js';
-import { buildLaunchFilters, type LaunchFilters } from './stages.js';
+import { cachedLaunchFilters, type LaunchFilters } from './stages.js';
 
 export type StdioOption = 'pipe' | 'inherit' | 'ignore' | number;
 
@@ -432,7 +432,7 @@ export function spawnJailed(file: string, args: readonly string[], options: Spaw
     logFailures: options.logFailures === true,
     defaultFromCommandLine: options.defaultFromCommandLine ?? options.policyOptions?.defaultAction !== undefined,
   };
-  const filters: LaunchFilters = buildLaunchFilters(prepared.ir, {
+  const filters: LaunchFilters = cachedLaunchFilters(prepared.ir, {
     linkage: executable.linkage,
     layout: prepared.layout,
     strategy: prepared.strategy,

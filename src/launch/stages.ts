@@ -90,3 +90,33 @@ export function buildLaunchFilters(policy: PolicyIR, options: LaunchFilterOption
     listenerStage: 'B',
   };
 }
+
+const filterCache = new WeakMap<PolicyIR, Map<string, LaunchFilters>>();
+
+/**
+ * buildLaunchFilters, remembered per policy IR and options: a launcher that
+ * starts the same compiled policy many times (a device restarted, a test
+ * loop) builds its stages once. A policy file given by path is parsed anew
+ * on every spawn, so edits are always seen.
+ */
+export function cachedLaunchFilters(policy: PolicyIR, options: LaunchFilterOptions): LaunchFilters {
+  let perPolicy = filterCache.get(policy);
+  if (perPolicy === undefined) {
+    perPolicy = new Map();
+    filterCache.set(policy, perPolicy);
+  }
+  const key = JSON.stringify([
+    options.linkage,
+    options.layout ?? 'optimized',
+    options.strategy ?? 'bst',
+    options.channelFds ?? null,
+    options.prologueFile ?? null,
+    options.notify?.explicitErrno === true,
+  ]);
+  let filters = perPolicy.get(key);
+  if (filters === undefined) {
+    filters = buildLaunchFilters(policy, options);
+    perPolicy.set(key, filters);
+  }
+  return filters;
+}

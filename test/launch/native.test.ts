@@ -211,6 +211,13 @@ describe.skipIf(!nativeAddonAvailable())('native addon (build/Release/jail_run.n
       }
     });
 
+    it('the program starts with no signal ignored or blocked (Node ignores SIGPIPE)', async () => {
+      const result = await run('/bin/cat', ['/proc/self/status']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^SigIgn:\s+0+$/m);
+      expect(result.stdout).toMatch(/^SigBlk:\s+0+$/m);
+    });
+
     it('sendSignal kills through the pidfd and reports false once the child is gone', async () => {
       const child = spawnNative(request(probe, ['wait-stdin'], { stdio: ['pipe', 'ignore', 'inherit'] }));
       const pidfd = child.pidfd;

@@ -40,8 +40,11 @@ export interface NativeSpawnRequest {
   envp: string[];
   cwd?: string;
   /**
-   * Child fd i gets stdio[i]. At least 3 entries (0, 1, 2); more entries pass
-   * extra fds at positions 3, 4, ... Every fd not listed is closed in the child.
+   * Child fd i gets stdio[i]: 'inherit' = the launcher's own fd i, 'pipe' = a
+   * new pipe (the child reads position 0, writes the others), 'ignore' =
+   * /dev/null, a number = that launcher fd. At least 3 entries (0, 1, 2); more
+   * entries pass extra fds at positions 3, 4, ... Every fd not listed is
+   * closed in the child.
    */
   stdio: StdioSpec[];
   /** Stage A filters, installed in order just before execve. May be empty. */
@@ -56,7 +59,7 @@ export interface NativeSpawnRequest {
 
 export interface NativeSpawnResult {
   pid: number;
-  /** pidfd of the child (close-on-exec). The caller closes it (fs.closeSync) after the exit is reported. */
+  /** pidfd of the child (close-on-exec; non-blocking once watched). The caller closes it (fs.closeSync) after the exit is reported. */
   pidfd: number;
   /** For each stdio position: the parent's end of its pipe ('pipe' entries), otherwise null. Close-on-exec, blocking. */
   stdioFds: (number | null)[];
@@ -118,7 +121,10 @@ export interface SeccompNotification {
   nr: number;
   arch: number;
   instructionPointer: bigint;
-  /** Six raw 64-bit arguments. */
+  /**
+   * Six raw 64-bit argument registers. For an int-typed argument only the low
+   * 32 bits are defined: e.g. AT_FDCWD can arrive as 0xffffff9c, not sign-extended.
+   */
   args: bigint[];
 }
 

@@ -118,11 +118,13 @@ export function describePolicyAction(value: number, arch: ArchTable): string {
 }
 
 function describeReason(evaluation: Evaluation, context: DenialContext): string {
-  const where = evaluation.location === null ? undefined : formatLocation(evaluation.location);
+  // A --default-action is parsed as a one-line pseudo file (`<memory>`): not a place in the policy.
+  const fromOption = evaluation.location !== null && evaluation.location.file.startsWith('<');
+  const where = evaluation.location === null || fromOption ? undefined : formatLocation(evaluation.location);
   const defaultSource =
     where !== undefined
       ? `the @default at ${where}`
-      : context.defaultFromCommandLine === true
+      : context.defaultFromCommandLine === true || fromOption
         ? 'from --default-action'
         : 'the kill action: no @default, no --default-action';
   const policyFile = context.policy.file;

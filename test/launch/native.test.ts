@@ -450,14 +450,17 @@ describe.skipIf(!nativeAddonAvailable())('native addon (build/Release/jail_run.n
       const listenerFd = (confirmed as { listenerFd?: number }).listenerFd;
       expect(listenerFd).toBeTypeOf('number');
       const seen: number[] = [];
+      let ended!: () => void;
+      const end = new Promise<void>((resolve) => (ended = resolve));
       const listener = watchNotifications(
         listenerFd!,
         (notification) => {
           seen.push(notification.nr);
           listener.respond(notification.id, { error: osConstants.errno.EPERM });
         },
-        () => {},
+        () => ended(),
       );
+      await end; // the last user of the filter is gone: the listener hangs up and is closed
       expect(await exit).toEqual({ code: 1, signal: null });
       expect(await stdout).toContain('getppid = -EPERM');
       expect(seen).toEqual([nr('getppid')]);

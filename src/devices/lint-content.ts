@@ -9,15 +9,11 @@
 import { getShippedArch } from '../arch/index.js';
 import type { LintFinding } from './lint-finding.js';
 import type { ArchFolder } from './lint-folder.js';
-import type { ScannedRule } from './policy-lines.js';
 
 export const DANGEROUS_SYSCALLS: readonly string[] = [
   'clone', 'clone3', 'mount', 'setns', 'kill', 'execve', 'execveat', 'getrandom', 'bpf', 'socket',
   'ptrace', 'swapon', 'swapoff', 'prctl', 'ioctl', 'mmap', 'mmap2', 'mprotect',
 ];
-
-/** Unconditional actions that let the call through. */
-const PERMISSIVE_ACTIONS = new Set(['1', 'allow', 'log', 'trace', 'user-notify']);
 
 export function checkContent(folder: ArchFolder, dangerous: readonly string[] = DANGEROUS_SYSCALLS): LintFinding[] {
   const arch = getShippedArch(folder.arch);
@@ -38,7 +34,7 @@ export function checkContent(folder: ArchFolder, dangerous: readonly string[] = 
             column: syscall.column,
             message: `${syscall.name} is not a syscall on ${folder.arch}`,
           });
-        } else if (file.role.kind !== 'launcher' && dangerousSet.has(syscall.name) && allowsUnrestricted(statement) && !statement.commented) {
+        } else if (file.role.kind !== 'launcher' && dangerousSet.has(syscall.name) && statement.allowsOutright && !statement.commented) {
           findings.push({
             rule: 'dangerous-syscall',
             severity: 'error',
@@ -52,13 +48,4 @@ export function checkContent(folder: ArchFolder, dangerous: readonly string[] = 
     }
   }
   return findings;
-}
-
-function allowsUnrestricted(rule: ScannedRule): boolean {
-  const text = rule.ruleText;
-  if (!text.startsWith('{')) return PERMISSIVE_ACTIONS.has(text);
-  return text
-    .replace(/^\{|\}$/g, '')
-    .split(',')
-    .some((filter) => PERMISSIVE_ACTIONS.has(filter.trim()));
 }

@@ -4,6 +4,7 @@ import { isAbsolute, relative } from 'node:path';
 export type LintRule =
   | 'policy-folder'
   | 'arch-folder'
+  | 'syntax'
   | 'file-name'
   | 'fragment-include'
   | 'loadable-includes'

@@ -31,7 +31,7 @@ export function readArchFolders(root: string): ArchFolder[] {
         name,
         path: join(path, name),
         role: classifyPolicyFile(name),
-        scanned: scanPolicyText(readFileSync(join(path, name), 'utf8')),
+        scanned: scanPolicyText(readFileSync(join(path, name), 'utf8'), join(path, name)),
       }));
     folders.push({ arch, path, files });
   }

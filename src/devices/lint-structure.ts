@@ -1,11 +1,12 @@
 /**
- * Naming and inclusion rules (design §5): file names the rules can read;
+ * Naming and inclusion rules (design §5): every file parses; file names the rules can read;
  * fragments only ever included (so they include nothing themselves, which
  * keeps inclusion one level deep and loadable by Minijail's C parser); each
  * loadable file includes exactly common_device, its transport's file and its
  * device fragment, in that order; every include target exists.
  */
-import { dirname, join, resolve } from 'node:path';
+import { dirname } from 'node:path';
+import { resolveIncludedPath } from '../policy/index.js';
 import type { LintFinding } from './lint-finding.js';
 import { isFile, type ArchFolder, type PolicyFileInfo } from './lint-folder.js';
 import { requiredIncludes, TRANSPORTS } from './naming.js';
@@ -15,12 +16,15 @@ export function checkStructure(folder: ArchFolder): LintFinding[] {
   const findings: LintFinding[] = [];
   const includedFragments = new Set<string>();
   for (const file of folder.files) {
+    const syntaxError = file.scanned.syntaxError;
+    if (syntaxError !== undefined) {
+      findings.push(at(file, syntaxError.line, syntaxError.column, 'syntax', `${syntaxError.detail} (the other rules skip this file until it parses)`));
+      continue;
+    }
     const includes = file.scanned.statements.filter((statement): statement is ScannedInclude => statement.kind === 'include');
     for (const include of includes) {
       const target = includeTarget(file, include);
-      if (target === undefined) {
-        findings.push(error(file, include, 'include-missing', `@include needs a path starting with "./" or "/"`));
-      } else if (!isFile(target)) {
+      if (!isFile(target)) {
         findings.push(error(file, include, 'include-missing', `@include ${include.path}: no such file ${target}`));
       } else {
         includedFragments.add(target);
@@ -51,8 +55,10 @@ export function checkStructure(folder: ArchFolder): LintFinding[] {
         break;
     }
   }
+  // Whom an unreadable file includes is unknown, so orphans cannot be told then.
+  const everyFileParses = folder.files.every((file) => file.scanned.syntaxError === undefined);
   for (const file of folder.files) {
-    if (file.role.kind === 'device-fragment' && !includedFragments.has(file.path)) {
+    if (everyFileParses && file.role.kind === 'device-fragment' && !includedFragments.has(file.path)) {
       findings.push({
         ...at(file, 1, 1, 'orphan-fragment', `fragment ${file.name} is included by no loadable file (a device needs ${file.role.device}_device.policy, _vhost_user or _vvu)`),
         severity: 'warning',
@@ -67,7 +73,7 @@ function checkLoadableIncludes(file: PolicyFileInfo, includes: readonly ScannedI
   const folder = dirname(file.path);
   const actual = includes.map((include) => {
     const target = includeTarget(file, include);
-    return target !== undefined && dirname(target) === folder ? target.slice(folder.length + 1) : (include.path ?? '');
+    return dirname(target) === folder ? target.slice(folder.length + 1) : include.path;
   });
   const expectation = `a ${transport} loadable file includes exactly ${required.map((name) => `./${name}`).join(', ')} in this order`;
   const findings: LintFinding[] = [];
@@ -81,7 +87,7 @@ function checkLoadableIncludes(file: PolicyFileInfo, includes: readonly ScannedI
   includes.forEach((include, index) => {
     const name = actual[index];
     if (!required.includes(name)) {
-      findings.push(error(file, include, 'loadable-includes', `${file.name} includes ${include.path ?? '(nothing)'}, which is not one of its parts: ${expectation}`));
+      findings.push(error(file, include, 'loadable-includes', `${file.name} includes ${include.path}, which is not one of its parts: ${expectation}`));
     } else if (seen.has(name)) {
       findings.push(error(file, include, 'loadable-includes', `${file.name} includes ./${name} twice`));
     }
@@ -96,10 +102,8 @@ function checkLoadableIncludes(file: PolicyFileInfo, includes: readonly ScannedI
 }
 
 /** Where an @include points, resolved as the compiler does (relative to the including file). */
-function includeTarget(file: PolicyFileInfo, include: ScannedInclude): string | undefined {
-  const path = include.path;
-  if (path === undefined || !(path.startsWith('/') || path.startsWith('./'))) return undefined;
-  return path.startsWith('/') ? resolve(path) : resolve(join(dirname(file.path), path));
+function includeTarget(file: PolicyFileInfo, include: ScannedInclude): string {
+  return resolveIncludedPath(file.path, include.path);
 }
 
 function error(file: PolicyFileInfo, where: { line: number; column: number }, rule: LintFinding['rule'], message: string): LintFinding {

@@ -1,16 +1,17 @@
 /**
- * A line-level reading of a policy file for the linter: which statements it
- * has, where, and which comments stand before them. The real parser drops
- * comments and splices includes in, but the naming rules are about the file
- * as written (its own @include lines, the comment justifying a risky rule,
- * `# gap:` notes), so this reads the text the way a reviewer does.
- * Continuation lines (`\` at the end) are joined as the language does.
+ * A policy file as the linter needs it: its statements as the language's own
+ * parser reads them (parsePolicySyntax: tokens with locations, nothing looked
+ * up, includes not followed), plus what the parser drops: the comments, and
+ * whether a comment stands right before a statement (the justification the
+ * dangerous-syscall rule asks for) or at its end.
  */
+import { parsePolicySyntax, PolicyError } from '../policy/index.js';
+import type { FilterStatement, FilterSyntax, PolicyStatement } from '../policy/syntax.js';
 
 export interface ScannedInclude {
   readonly kind: 'include';
-  /** The operand as written; undefined when the line has none. */
-  readonly path: string | undefined;
+  /** The operand as written. */
+  readonly path: string;
   readonly line: number;
   readonly column: number;
 }
@@ -24,11 +25,11 @@ export interface ScannedSyscallName {
 export interface ScannedRule {
   readonly kind: 'rule';
   readonly syscalls: readonly ScannedSyscallName[];
-  /** The text after the first `:`, comments removed, whitespace collapsed. */
-  readonly ruleText: string;
+  /** Some filter lets the call through with no argument condition (`1`, `allow`, `log`, ...). */
+  readonly allowsOutright: boolean;
   readonly line: number;
   readonly column: number;
-  /** A comment ends the statement's own line, or the nearest non-blank line above it is a comment. */
+  /** A comment ends one of the statement's lines, or the nearest non-blank line above it is a comment. */
   readonly commented: boolean;
 }
 
@@ -51,96 +52,73 @@ export interface ScannedComment {
 export interface ScannedPolicy {
   readonly statements: readonly ScannedStatement[];
   readonly comments: readonly ScannedComment[];
+  /** The file does not parse: the statements are empty, this says where and why. */
+  readonly syntaxError?: PolicyError;
 }
 
-interface PhysicalPiece {
-  readonly line: number;
-  /** Code before any comment (PATH operands of @include may contain `#`, handled separately). */
-  readonly code: string;
-  readonly comment: ScannedComment | undefined;
-}
+/** Actions that let the call through. */
+const PERMISSIVE_KEYWORDS = new Set(['allow', 'log', 'trace', 'user-notify']);
 
-export function scanPolicyText(text: string): ScannedPolicy {
+export function scanPolicyText(text: string, file: string): ScannedPolicy {
   const lines = text.split('\n').map((line) => line.replace(/\r+$/, ''));
-  const statements: ScannedStatement[] = [];
-  const comments: ScannedComment[] = [];
-  let pending: PhysicalPiece[] = [];
-  let previousNonBlankWasComment = false;
-  let commentBeforePending = false;
-
-  lines.forEach((raw, index) => {
-    const lineNumber = index + 1;
-    const piece = splitComment(raw, lineNumber);
-    if (piece.comment !== undefined) comments.push(piece.comment);
-    const continued = raw.endsWith('\\');
-    const code = continued ? piece.code.replace(/\\$/, '') : piece.code;
-    if (pending.length === 0) commentBeforePending = previousNonBlankWasComment;
-    if (code.trim() === '' && pending.length > 0 && !continued) {
-      // A blank or comment-only line ends a pending continuation early (the language drops nothing here).
-      finish(pending, commentBeforePending, statements);
-      pending = [];
-    } else if (code.trim() !== '') {
-      pending.push({ line: lineNumber, code, comment: piece.comment });
-      if (!continued) {
-        finish(pending, commentBeforePending, statements);
-        pending = [];
-      }
+  const comments = lines.flatMap((line, index) => commentOf(line, index + 1));
+  let syntax: PolicyStatement[];
+  try {
+    syntax = parsePolicySyntax(text, file);
+  } catch (error) {
+    if (error instanceof PolicyError) return { statements: [], comments, syntaxError: error };
+    throw error;
+  }
+  const commentLines = new Set(comments.map((comment) => comment.line));
+  const statements = syntax.map((statement): ScannedStatement => {
+    switch (statement.kind) {
+      case 'include':
+        return { kind: 'include', path: statement.path.text, line: statement.keyword.line, column: statement.keyword.column };
+      case 'filter':
+        return scannedRule(statement, lines, commentLines);
+      default:
+        return { kind: 'directive', name: `@${statement.kind}`, line: statement.keyword.line, column: statement.keyword.column };
     }
-    if (raw.trim() !== '') previousNonBlankWasComment = code.trim() === '' && piece.comment !== undefined;
   });
-  // A continuation pending at the end of the file is discarded by the compiler too (policy-language.md §2.1).
   return { statements, comments };
 }
 
-function splitComment(raw: string, line: number): PhysicalPiece {
-  // `@include ./a#b` names the file `a#b` (a PATH is tried before a comment), so only look for `#` after it.
-  const include = /^\s*@include\s+(\.?\/\S*)/.exec(raw);
-  const searchFrom = include === null ? 0 : include[0].length;
-  const hash = raw.indexOf('#', searchFrom);
-  if (hash < 0) return { line, code: raw, comment: undefined };
-  return { line, code: raw.slice(0, hash), comment: { text: raw.slice(hash + 1).trim(), line, column: hash + 1 } };
-}
-
-function finish(pieces: readonly PhysicalPiece[], commentBefore: boolean, statements: ScannedStatement[]): void {
-  const first = pieces[0];
-  const firstColumn = first.code.search(/\S/) + 1;
-  const joined = pieces.map((piece) => piece.code).join(' ');
-  const trimmed = joined.trim();
-  const directive = /^@(\w+)/.exec(trimmed);
-  if (directive !== null) {
-    if (directive[1] === 'include') {
-      const operand = trimmed.slice('@include'.length).trim().split(/\s+/)[0];
-      statements.push({ kind: 'include', path: operand === '' ? undefined : operand, line: first.line, column: firstColumn });
-    } else {
-      statements.push({ kind: 'directive', name: `@${directive[1]}`, line: first.line, column: firstColumn });
-    }
-    return;
+function scannedRule(statement: FilterStatement, lines: readonly string[], commentLines: ReadonlySet<number>): ScannedRule {
+  const first = statement.syscalls[0].name;
+  const firstLine = Math.min(first.line, statement.colon.line);
+  const lastLine = statement.endLine.number;
+  let commented = false;
+  for (let line = firstLine; line <= lastLine; line++) if (commentLines.has(line)) commented = true;
+  for (let line = firstLine - 1; line >= 1 && !commented; line--) {
+    const text = lines[line - 1].trim();
+    if (text === '') continue;
+    commented = text.startsWith('#');
+    break;
   }
-  const colon = trimmed.indexOf(':');
-  const descriptor = colon < 0 ? trimmed : trimmed.slice(0, colon);
-  statements.push({
+  return {
     kind: 'rule',
-    syscalls: syscallNames(descriptor, pieces),
-    ruleText: colon < 0 ? '' : trimmed.slice(colon + 1).replace(/\s+/g, ' ').trim(),
+    syscalls: statement.syscalls.map((descriptor) => ({ name: descriptor.name.text, line: descriptor.name.line, column: descriptor.name.column })),
+    allowsOutright: statement.filters.some(allowsWithoutCondition),
     line: first.line,
-    column: firstColumn,
-    commented: commentBefore || pieces.some((piece) => piece.comment !== undefined),
-  });
+    column: first.column,
+    commented,
+  };
 }
 
-/** The syscall names of a descriptor (`read`, `{read, write}`, `read[arch=x86_64]`), located in the source. */
-function syscallNames(descriptor: string, pieces: readonly PhysicalPiece[]): ScannedSyscallName[] {
-  const withoutMetadata = descriptor.replace(/\[[^\]]*\]/g, ' ');
-  const names = withoutMetadata.replace(/[{}]/g, ' ').split(',').map((name) => name.trim()).filter((name) => name !== '');
-  return names.map((name) => {
-    for (const piece of pieces) {
-      const match = new RegExp(`(^|[\\s{,])(${escapeRegExp(name)})(?=[\\s,}:\\[]|$)`).exec(piece.code);
-      if (match !== null) return { name, line: piece.line, column: match.index + match[1].length + 1 };
-    }
-    return { name, line: pieces[0].line, column: 1 };
-  });
+function allowsWithoutCondition(filter: FilterSyntax): boolean {
+  if (filter.expression !== null) return false;
+  const action = filter.action;
+  if (action === null || action.kind === 'numeric-allow') return true;
+  return action.kind === 'keyword' && PERMISSIVE_KEYWORDS.has(action.token.text);
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * The comment of a physical line, if any. A PATH operand (`@include ./a#b`)
+ * may hold `#`, as the lexer tries a PATH before a comment.
+ */
+function commentOf(line: string, number: number): ScannedComment[] {
+  const include = /^\s*@(include|frequency)\s+(\.?\/\S*)/.exec(line);
+  const hash = line.indexOf('#', include === null ? 0 : include[0].length);
+  if (hash < 0) return [];
+  return [{ text: line.slice(hash + 1).trim(), line: number, column: hash + 1 }];
 }

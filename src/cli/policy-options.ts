@@ -62,7 +62,8 @@ export function compileOptionsFrom(values: PolicyOptionValues, notice: (text: st
     layout: values.layout ?? 'optimized',
     strategy: values.optimizationStrategy ?? 'bst',
   };
-  return values.defaultAction === undefined ? options : { ...options, defaultAction: values.defaultAction };
+  // Like the reference, an empty --default-action counts as not given.
+  return values.defaultAction === undefined || values.defaultAction === '' ? options : { ...options, defaultAction: values.defaultAction };
 }
 
 

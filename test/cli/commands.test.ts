@@ -137,12 +137,15 @@ describe('jail-run compile', () => {
     [['--layout', 'fast'], /--layout.*'fast' is invalid.*minijail, optimized/],
     [['--optimization-strategy', 'tree'], /'tree' is invalid.*bst, linear/],
     [['--arch', 'x86-64'], /unknown arch "x86-64" \(did you mean "x86_64"\?\)/],
+    [['--arch-json', '/nonexistent/constants.json'], /cannot read arch file \(ENOENT\)/],
+    [['--arch', 'arm', '--arch-json', '/nonexistent/constants.json'], /cannot be used with option '--arch/],
     [['--include-depth-limit', 'ten'], /--include-depth-limit wants a whole number/],
     [['--format', 'elf'], /'elf' is invalid/],
     [['--header-name', '9lives', '--format', 'c-header'], /"9lives" is not a C identifier/],
   ])('exits 2 on the usage error %j and writes nothing', (extra, message) => {
     const output = path.join(scratch, 'usage.bpf');
-    const base = extra.includes('--arch') ? ['compile', policy, output] : ['compile', policy, output, '--arch', 'x86_64'];
+    const choosesArch = extra.includes('--arch') || extra.includes('--arch-json');
+    const base = choosesArch ? ['compile', policy, output] : ['compile', policy, output, '--arch', 'x86_64'];
     const result = runCli([...base, ...extra]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);

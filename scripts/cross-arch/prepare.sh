@@ -9,7 +9,7 @@
 #     installed; a cached kernel is reused, so only the first run needs the
 #     archive;
 #   - the seccomp probe (test/fixtures/seccomp_probe.c) built static for
-#     x86_64, aarch64 and armhf into build/cross-arch/.
+#     x86_64, aarch64 and armhf, kept in the same cache.
 # Any failure ends with one line "cross-arch: ..." on stderr that says what is
 # missing and why, and a non-zero exit.
 set -euo pipefail
@@ -17,7 +17,6 @@ set -euo pipefail
 project_root=$(cd "$(dirname "$0")/../.." && pwd)
 cache_root=${JAIL_RUN_CROSS_ARCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jail-run/cross-arch}
 kernel_dir=$cache_root/kernel
-build_dir=$project_root/build/cross-arch
 probe_source=$project_root/test/fixtures/seccomp_probe.c
 
 say() { echo "cross-arch: $*" >&2; }
@@ -106,16 +105,21 @@ if [[ ! -s $kernel_dir/vmlinuz || ! -s $kernel_dir/version ]]; then
 fi
 
 # --- the probes ---
+# Built into the cache, named by a hash of their source and of this script
+# (which holds the compiler flags): node-gyp owns build/ and wipes it, and
+# several checkouts can share one cache.
+probe_hash=$(cat "$probe_source" "$0" | sha256sum | cut -c1-16)
+build_dir=$cache_root/probes/$probe_hash
 mkdir -p "$build_dir"
 build_probe() {
   local arch=$1 compiler=$2
   shift 2
   local output=$build_dir/seccomp_probe-$arch
-  if [[ ! -x $output || $probe_source -nt $output || $0 -nt $output ]]; then
+  if [[ ! -x $output ]]; then
     say "building $output"
-    "$compiler" -std=gnu11 -O2 -Wall -Wextra -Werror -pthread "$@" -o "$output.partial" "$probe_source" ||
+    "$compiler" -std=gnu11 -O2 -Wall -Wextra -Werror -pthread "$@" -o "$output.partial.$$" "$probe_source" ||
       die "building the $arch seccomp probe with $compiler failed"
-    mv "$output.partial" "$output"
+    mv "$output.partial.$$" "$output"
   fi
   echo "probe_$arch=$output"
 }

@@ -60,8 +60,18 @@ export interface FilterReport {
   readonly returnsTotal: number;
 }
 
+export interface RunnerReport {
+  readonly label: string;
+  readonly cases: number;
+  /** Child processes the probe needed (one more per KILL_PROCESS outcome). */
+  readonly children: number;
+  /** The probe's own time for its cases. */
+  readonly elapsedMs: number;
+}
+
 export interface HarnessReport {
   readonly filters: readonly FilterReport[];
+  readonly runners: readonly RunnerReport[];
   readonly vm: VmResult | undefined;
   readonly timings: { readonly caseGenerationMs: number; readonly vmMs: number; readonly hostMs: number };
   /** Probe lines that say something went wrong in the harness itself. */
@@ -110,7 +120,7 @@ function caseFileText(planned: readonly PlannedFilter[], observerErrno: number):
 }
 
 /** Outcomes of one runner, by case index, from its @JR-OUT lines. */
-function parseOutcomes(consoleText: string, label: string, count: number, errors: string[]): string[] {
+function parseOutcomes(consoleText: string, label: string, count: number, errors: string[], runners: RunnerReport[]): string[] {
   const outcomes: string[] = new Array(count).fill('');
   let ended = false;
   for (const rawLine of consoleText.split('\n')) {
@@ -122,7 +132,10 @@ function parseOutcomes(consoleText: string, label: string, count: number, errors
       words.slice(3).forEach((outcome, offset) => {
         if (first + offset < count) outcomes[first + offset] = outcome;
       });
-    } else if (words[0] === '@JR-END') ended = true;
+    } else if (words[0] === '@JR-END') {
+      ended = true;
+      runners.push({ label, cases: Number(words[2]), children: Number(words[3]), elapsedMs: Number(words[4]) });
+    }
     else if (words[0] === '@JR-ERROR') errors.push(line);
   }
   if (!ended) errors.push(`runner ${label}: no @JR-END line (the probe did not finish)`);
@@ -161,21 +174,26 @@ function compare(planned: PlannedFilter, outcomes: readonly string[]): FilterRep
   };
 }
 
-/** Splits filters into about `parts` runners of similar case counts (a filter stays whole). */
+/**
+ * Rough cost of a filter's cases in the VM, in "plain case" units: each
+ * KILL_THREAD outcome makes the probe start a thread and load both filters
+ * again, each KILL_PROCESS one a whole child; measured under TCG, both cost
+ * tens of plain cases.
+ */
+function estimatedCost(entry: PlannedFilter): number {
+  const restarts = entry.expected.filter((outcome) => outcome === 'K' || outcome.startsWith('k')).length;
+  return 40 + entry.cases.length + 40 * restarts;
+}
+
+/** Spreads filters over `parts` runners of similar estimated cost (largest first, to the cheapest runner). */
 function splitEvenly(planned: readonly PlannedFilter[], parts: number): PlannedFilter[][] {
-  const total = planned.reduce((sum, entry) => sum + entry.cases.length, 0);
-  const target = Math.max(1, Math.ceil(total / parts));
-  const groups: PlannedFilter[][] = [[]];
-  let size = 0;
-  for (const entry of planned) {
-    if (size >= target && groups.length < parts) {
-      groups.push([]);
-      size = 0;
-    }
-    groups[groups.length - 1].push(entry);
-    size += entry.cases.length;
+  const groups = Array.from({ length: parts }, () => ({ cost: 0, members: [] as PlannedFilter[] }));
+  for (const entry of [...planned].sort((a, b) => estimatedCost(b) - estimatedCost(a))) {
+    const cheapest = groups.reduce((best, group) => (group.cost < best.cost ? group : best));
+    cheapest.members.push(entry);
+    cheapest.cost += estimatedCost(entry);
   }
-  return groups.filter((group) => group.length > 0);
+  return groups.map((group) => group.members).filter((members) => members.length > 0);
 }
 
 export interface HarnessOptions {
@@ -193,6 +211,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
     planned.flatMap((entry) => [...entry.filter.program, ...(entry.filter.predictFrom ?? [])].filter((instruction) => instruction.code === 0x06).map((instruction) => instruction.k)),
   );
   const errors: string[] = [];
+  const runnerReports: RunnerReport[] = [];
   const outcomesByFilter = new Map<PlannedFilter, string[]>();
 
   // aarch64 and arm: one VM boot, several runners.
@@ -214,7 +233,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
     if (vm.timedOut) errors.push(`the VM did not power off within its time limit (${Math.round(vm.elapsedMs / 1000)} s)`);
     for (const runner of runners) {
       const count = runner.group.reduce((sum, entry) => sum + entry.cases.length, 0);
-      const outcomes = parseOutcomes(vm.console, runner.label, count, errors);
+      const outcomes = parseOutcomes(vm.console, runner.label, count, errors, runnerReports);
       let offset = 0;
       for (const entry of runner.group) {
         outcomesByFilter.set(entry, outcomes.slice(offset, offset + entry.cases.length));
@@ -236,7 +255,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
       const label = 'x86_64-host';
       const { stdout } = await promisify(execFile)(options.tools.probes.x86_64, ['run', file, label], { maxBuffer: 256 * 1024 * 1024 });
       const count = group.reduce((sum, entry) => sum + entry.cases.length, 0);
-      const outcomes = parseOutcomes(stdout, label, count, errors);
+      const outcomes = parseOutcomes(stdout, label, count, errors, runnerReports);
       let offset = 0;
       for (const entry of group) {
         outcomesByFilter.set(entry, outcomes.slice(offset, offset + entry.cases.length));
@@ -252,5 +271,5 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
 
   const [vmMs, hostMs] = await Promise.all([vmRun(), hostRun()]);
   const filters = planned.map((entry) => compare(entry, outcomesByFilter.get(entry) ?? []));
-  return { filters, vm, timings: { caseGenerationMs, vmMs, hostMs }, harnessErrors: errors };
+  return { filters, runners: runnerReports, vm, timings: { caseGenerationMs, vmMs, hostMs }, harnessErrors: errors };
 }

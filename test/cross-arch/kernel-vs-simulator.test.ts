@@ -53,6 +53,9 @@ describe.skipIf(skipRequested)('cross-arch: real kernels agree with the simulato
       `cross-arch: kernel ${tools.kernelVersion}; prepare ${tools.elapsedMs} ms, cases ${report.timings.caseGenerationMs} ms, ` +
         `VM ${report.timings.vmMs} ms (boot ${report.vm?.bootMs ?? '?'} ms), host ${report.timings.hostMs} ms`,
     ];
+    for (const runner of report.runners) {
+      lines.push(`cross-arch: runner ${runner.label}: ${runner.cases} cases in ${runner.elapsedMs} ms, ${runner.children} child processes`);
+    }
     for (const arch of PROBE_ARCHES) {
       const ofArch = reportsFor((entry) => entry.filter.probeArch === arch && !isSelfCheck(entry));
       const cases = ofArch.reduce((sum, entry) => sum + entry.cases.length, 0);

@@ -97,7 +97,7 @@ export async function runVm(options: VmOptions): Promise<VmResult> {
       }, timeoutMs);
       child.stdout.on('data', (chunk: Buffer) => {
         output.push(chunk);
-        if (bootMs === undefined && chunk.includes('@JR-INIT')) bootMs = Date.now() - started;
+        if (bootMs === undefined && Buffer.concat(output.slice(-2)).includes('@JR-INIT')) bootMs = Date.now() - started;
       });
       child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
       child.on('error', (error) => {

@@ -85,6 +85,15 @@ describe.skipIf(!runnable)('the kernel and the x86_64 corpus programs (needs ../
     return { checked, classes };
   }
 
+  it('the helper sees the kernel refuse a program (so "accepted" means something)', () => {
+    const outOfRangeLoad: Instruction[] = [
+      { code: 0x20, jt: 0, jf: 0, k: 64 }, // LD W ABS past the end of seccomp_data
+      { code: 0x06, jt: 0, jf: 0, k: 0x7fff0000 },
+    ];
+    expect(helper.load(outOfRangeLoad)).toMatch(/^exit 3: rejected 22\b/);
+    expect(helper.load([{ code: 0x06, jt: 0, jf: 0, k: 0x7fff0000 }])).toBeNull();
+  });
+
   it('accepts every reference (Minijail-layout) program and decides sampled calls as the simulator does', () => {
     const programs = referencePrograms();
     expect(programs.length).toBeGreaterThan(0);

@@ -7,12 +7,13 @@
  * attempt to open a file gets ENOENT as the policy says; creating a network
  * socket or running a program is denied and reported.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostArch } from '../../src/arch/index.js';
 import { DeviceCatalogError } from '../../src/devices/catalog.js';
 import { spawnDevice } from '../../src/devices/spawn-device.js';
 import type { JailedExit } from '../../src/launch/spawn-jailed.js';
@@ -126,6 +127,73 @@ describe.each(['vhost-user', 'virtio'])('block device over %s', (transport) => {
     expect(run.exit.killedForDenial?.call).toMatch(/^execve\(/);
   });
 });
+
+/** The same through the command line: jail-run inherits the disk and the socket and passes them on. */
+async function runBlockDeviceCli(transport: string, probe?: string): Promise<{ status: number | null; stdout: string; stderr: string; disk: Buffer }> {
+  const diskPath = join(workDir, `cli-disk-${transport}-${probe ?? 'none'}.img`);
+  writeFileSync(diskPath, Buffer.alloc(64 * 1024));
+  const disk = openSync(diskPath, 'r+');
+  const name = `\0jail-run-block-device-cli-${process.pid}-${transport}-${probe ?? 'none'}`;
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(name, resolve));
+  const listening = (server as unknown as { _handle: { fd: number } })._handle.fd;
+  const projectRoot = join(import.meta.dirname, '..', '..');
+  const cli = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(projectRoot, 'src', 'cli', 'main.ts'), '--device', 'block', '--transport', transport, '--pass-fd', '3', '--pass-fd', '4', '--', program, '3', '4', ...(probe === undefined ? [] : [probe])],
+    { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe', disk, listening], env: { ...process.env, JAIL_RUN_CACHE_DIR: join(workDir, 'cli-cache') } },
+  );
+  server.close();
+  closeSync(disk);
+  let stdout = '';
+  let stderr = '';
+  cli.stdout?.on('data', (chunk) => (stdout += String(chunk)));
+  cli.stderr?.on('data', (chunk) => (stderr += String(chunk)));
+  const status = await new Promise<number | null>((resolve) => cli.on('close', (code) => resolve(code)));
+  return { status, stdout, stderr, disk: readFileSync(diskPath) };
+}
+
+describe.each(['vhost-user', 'virtio'])('jail-run --device block --transport %s', (transport) => {
+  it('runs the device to completion with its inherited disk and socket', async () => {
+    const pending = runBlockDeviceCli(transport);
+    const name = `\0jail-run-block-device-cli-${process.pid}-${transport}-none`;
+    const reply = await talkTo(name);
+    const run = await pending;
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout.split('\n').filter((line) => line !== '').sort()).toEqual(['accepted', 'disk ok', 'done', 'timer fired']);
+    expect(reply).toBe('block_device got: hello');
+    expect(run.disk.subarray(TEST_OFFSET, TEST_OFFSET + SECTOR).equals(expectedSector)).toBe(true);
+  });
+
+  it('reports the denied socket call with the policy that decides, and exits 159', async () => {
+    const pending = runBlockDeviceCli(transport, 'socket');
+    await talkTo(`\0jail-run-block-device-cli-${process.pid}-${transport}-socket`);
+    const run = await pending;
+    expect(run.status).toBe(128 + 31);
+    expect(run.stderr).toMatch(/^jail-run: denied socket\(AF_INET, SOCK_STREAM\|SOCK_CLOEXEC, 0\)/);
+    expect(run.stderr).toContain(`policies/${hostArch()}/block_device${transport === 'virtio' ? '' : '_vhost_user'}.policy: the syscall is not listed`);
+  });
+});
+
+/** Connects (retrying until the device's socket is there), says hello, returns the answer. */
+async function talkTo(name: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        let reply = '';
+        const connection = net.connect(name);
+        connection.on('connect', () => connection.write('hello'));
+        connection.on('data', (chunk) => (reply += String(chunk)));
+        connection.on('close', () => resolve(reply));
+        connection.on('error', reject);
+      });
+    } catch (error) {
+      if (attempt > 200) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
 
 describe('block device selection errors', () => {
   it('starts nothing for an unknown device or a transport it lacks', () => {

@@ -12,7 +12,7 @@ import { Option, type Command } from 'commander';
 import type { ArchTable } from '../../arch/index.js';
 import { formatDenialReport, type DenialReport } from '../../launch/denials.js';
 import { LaunchError } from '../../launch/errors.js';
-import { spawnJailed, type JailedExit } from '../../launch/spawn-jailed.js';
+import { spawnJailed, type JailedExit, type StdioOption } from '../../launch/spawn-jailed.js';
 import { PolicyError } from '../../policy/errors.js';
 import { EXIT_LAUNCHER_FAILURE, EXIT_SIGNAL_BASE } from '../exit-codes.js';
 import { addPolicyOptions, compileOptionsFrom, ensurePolicyReadable, type PolicyOptionValues } from '../policy-options.js';
@@ -25,6 +25,7 @@ export interface RunValues extends PolicyOptionValues {
   logFailures?: boolean;
   reportErrnoRules?: boolean;
   stageBTimeout?: string;
+  passFd?: number[];
   quiet?: boolean;
   [sourceOption: string]: unknown;
 }
@@ -88,6 +89,22 @@ function programAfterSeparator(rawArgs: readonly string[], operands: readonly st
   return [...operands];
 }
 
+function collectFd(text: string, previous: number[] | undefined): number[] {
+  if (!/^\d+$/.test(text) || Number(text) < 3 || Number(text) > 1023) throw new UsageError(`--pass-fd wants a descriptor number from 3 to 1023, not "${text}"`);
+  return [...(previous ?? []), Number(text)];
+}
+
+/**
+ * stdin, stdout and stderr as jail-run has them, plus each --pass-fd at the
+ * same number (a device's disk or socket, inherited from whoever started
+ * jail-run); the gaps in between get /dev/null, every other fd is closed.
+ */
+function stdioFor(passFds: readonly number[] | undefined): StdioOption[] {
+  const stdio: StdioOption[] = ['inherit', 'inherit', 'inherit'];
+  for (let fd = 3; fd <= Math.max(2, ...(passFds ?? [])); fd++) stdio.push(passFds?.includes(fd) === true ? fd : 'ignore');
+  return stdio;
+}
+
 function parseTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) === 0) throw new UsageError(`--stage-b-timeout wants a positive number of milliseconds, not "${text}"`);
@@ -114,7 +131,7 @@ async function runProgram(values: RunValues, argv: readonly string[], outcome: C
     policy: policyFile,
     arch,
     policyOptions,
-    stdio: 'inherit',
+    stdio: stdioFor(values.passFd),
     logFailures: values.logFailures === true,
     reportErrnoRules: values.reportErrnoRules === true,
     defaultFromCommandLine: values.defaultAction !== undefined,
@@ -145,6 +162,7 @@ registerCommand((program: Command, outcome: CommandOutcome) => {
     .addOption(new Option('--log-failures', 'answer denied calls with EPERM (or the policy\'s errno) and go on, reporting every one'))
     .addOption(new Option('--report-errno-rules', 'also report calls a rule answers with "return ERRNO" (same answer)'))
     .addOption(new Option('--stage-b-timeout <ms>', 'how long a dynamic program\'s preload has to confirm the exact policy (default 10000)'))
+    .addOption(new Option('--pass-fd <fd>', 'give PROGRAM this inherited descriptor, at the same number (repeat for more)').argParser(collectFd))
     .addOption(new Option('-q, --quiet', 'no notices on stderr (denial reports are still printed)'));
   addPolicyOptions(program);
   for (const source of policySources) source.addOptions(program);

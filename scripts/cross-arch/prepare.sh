@@ -88,7 +88,7 @@ if [[ ! -s $kernel_dir/vmlinuz || ! -s $kernel_dir/version ]]; then
   if ! (cd "$work" && apt-get download -q -o APT::Sandbox::User=root "$package:arm64" >&2); then
     apt_update "$kernel_need"
     (cd "$work" && apt-get download -q -o APT::Sandbox::User=root "$package:arm64" >&2) ||
-      die "$kernel_need: apt-get download $package:arm64 failed (is the Debian archive reachable?)"
+      die "$kernel_need is not cached in $kernel_dir, and apt-get download $package:arm64 failed (is the Debian archive reachable?)"
   fi
   deb=$(ls "$work"/*.deb)
   say "dpkg -x $(basename "$deb")"

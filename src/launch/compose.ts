@@ -81,7 +81,7 @@ export interface NotifyOptions {
   /**
    * Also notify for errno actions (the launcher then answers with the same
    * errno). Default: only the default action's errno is notified, so that
-   * discovering what a program needs (`--default-action 'errno 1'`) shows
+   * discovering what a program needs (`--default-action "return 1"`) shows
    * every unlisted call, while a rule's deliberate `return ENOENT` stays a
    * plain kernel answer with no round trip.
    */

@@ -61,7 +61,7 @@ fi
 
 # --- the arm64 kernel ---
 if [[ ! -s $kernel_dir/vmlinuz || ! -s $kernel_dir/version ]]; then
-  kernel_need="Debian's arm64 kernel image (linux-image-*-arm64:arm64), which the cross-arch VM boots"
+  kernel_need="Debian's arm64 kernel image (linux-image-*-arm64:arm64, booted by the cross-arch VM)"
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     [[ $(id -u) == 0 ]] || die "$kernel_need is not cached in $kernel_dir and dpkg has no arm64 architecture; as root run: dpkg --add-architecture arm64 && apt-get update"
     say "dpkg --add-architecture arm64"

@@ -22,14 +22,13 @@ export function prepareCrossArchTools(): CrossArchTools {
   const result = spawnSync('bash', [prepareScript], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw new Error(`cross-arch: cannot run ${prepareScript}: ${result.error.message}`);
   if (result.status !== 0) {
-    const reasons = result.stderr
+    // The script's last "cross-arch:" line is the reason it stopped.
+    const reason = result.stderr
       .split('\n')
       .filter((line) => line.startsWith('cross-arch:'))
-      .slice(-3);
+      .pop();
     const tail = result.stderr.trim().split('\n').slice(-15).join('\n');
-    throw new Error(
-      `${reasons.join('\n') || `cross-arch: ${prepareScript} failed (exit ${result.status})`}\n--- last lines of its output ---\n${tail}`,
-    );
+    throw new Error(`${reason ?? `cross-arch: ${prepareScript} failed (exit ${result.status})`}\n--- last lines of its output ---\n${tail}`);
   }
   const values = new Map<string, string>();
   for (const line of result.stdout.split('\n')) {

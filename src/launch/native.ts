@@ -147,7 +147,11 @@ export interface NotificationListener {
 export type PreloadConfirmation =
   /** Stage B is installed; listenerFd when StageBRequest.listener was set (close-on-exec, now owned by the caller). */
   | { kind: 'confirmed'; listenerFd?: number }
-  /** The preload reported a failure and exits with 125. */
+  /**
+   * The preload reported a failure and exits with 125 (stage: environment, read-filter,
+   * listener-fd, no-new-privs, seccomp, send-confirmation); or the message was malformed
+   * (stage 'protocol', EPROTO) or could not be received (stage 'receive').
+   */
   | { kind: 'failed'; stage: string; errno: number; code: string }
   /** The channel closed without a message: the preload never ran (static program, LD_PRELOAD ignored) or the program died. */
   | { kind: 'closed' };

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateMinijailProgram } from '../../src/bpf/codegen/minijail/index.js';
 import { generateOptimizedProgram } from '../../src/bpf/codegen/optimized/index.js';
+import { cachedSyscalls } from '../../src/bpf/kernel-cache.js';
+import { decidingRules } from '../../src/policy/evaluate.js';
 import { compareLayouts } from './compare.js';
 import { generateInputs } from './inputs.js';
 import { policyArbitrary } from './random-policies.js';
@@ -18,6 +20,10 @@ describe('optimized layout on random policies', () => {
         // only tiny x86_64 policies have too little else to save to pay for them.
         const allowance = ir.arch.name === 'x86_64' ? 2 : 0;
         expect(optimized.length, description).toBeLessThanOrEqual(minijail.length + allowance);
+        // Plainly allowed syscalls are reached without an argument load: the kernel caches them.
+        const plainlyAllowed = ir.denylist ? [] : [...decidingRules(ir)].filter(([, rule]) => rule.plainlyAllowed).map(([number]) => number);
+        const cached = new Set(cachedSyscalls(optimized, ir.arch.auditArch, plainlyAllowed));
+        expect(plainlyAllowed.filter((number) => !cached.has(number)), description).toEqual([]);
       }),
       { numRuns: 150 },
     );

@@ -105,13 +105,13 @@ export function compileWithCache(
   const folder = compileCacheDirectory(cacheOptions);
   const entryPath = join(folder, `${sha256(JSON.stringify({ topFile, settings }))}.json`);
 
+  const readFile = compileOptions.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const lookup = readEntry(entryPath, settings);
-  if (lookup.kind === 'valid' && filesUnchanged(lookup.entry)) {
+  if (lookup.kind === 'valid' && filesUnchanged(lookup.entry, readFile)) {
     return { program: lookup.program, arch, outcome: 'hit', files: lookup.entry.files.map((entry) => entry.path), entryPath };
   }
 
   const read = new Map<string, string>();
-  const readFile = compileOptions.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const recordingReadFile = (path: string): string => {
     const text = readFile(path);
     read.set(resolve(path), text);
@@ -186,10 +186,10 @@ function readEntry(entryPath: string, settings: string): Lookup {
   return { kind: 'valid', entry, program };
 }
 
-function filesUnchanged(entry: CacheEntry): boolean {
+function filesUnchanged(entry: CacheEntry, readFile: (path: string) => string): boolean {
   return entry.files.every((file) => {
     try {
-      return sha256(readFileSync(file.path, 'utf8')) === file.sha256;
+      return sha256(readFile(file.path)) === file.sha256;
     } catch {
       return false;
     }

@@ -23,11 +23,13 @@ say() { echo "cross-arch: $*" >&2; }
 die() { say "$*"; exit 1; }
 
 export DEBIAN_FRONTEND=noninteractive
+# Another apt run (another test, CI's own install) may hold the lock for a while.
+apt_lock=(-o DPkg::Lock::Timeout=300)
 apt_updated=0
 apt_update() {
   ((apt_updated)) && return 0
   say "apt-get update"
-  if ! apt-get update -q >&2; then
+  if ! apt-get update -q "${apt_lock[@]}" >&2; then
     die "apt-get update failed: the Debian package archive is not reachable, and it is needed for: $1"
   fi
   apt_updated=1
@@ -55,7 +57,7 @@ if ((${#missing_packages[@]})); then
   [[ $(id -u) == 0 ]] || die "missing Debian packages ${missing_packages[*]}; install them as root: apt-get install ${missing_packages[*]}"
   apt_update "the packages ${missing_packages[*]}"
   say "apt-get install ${missing_packages[*]}"
-  apt-get install -y -q --no-install-recommends "${missing_packages[@]}" >&2 ||
+  apt-get install -y -q --no-install-recommends "${apt_lock[@]}" "${missing_packages[@]}" >&2 ||
     die "apt-get install ${missing_packages[*]} failed"
 fi
 

@@ -84,7 +84,8 @@ export async function runVm(options: VmOptions): Promise<VmResult> {
       '-append', 'console=ttyAMA0 rdinit=/init panic=-1 quiet loglevel=1 audit=0',
     ];
     const started = Date.now();
-    const timeoutMs = options.timeoutMs ?? 240_000;
+    // Generous: a loaded 2-core machine has been seen to need several times the idle time.
+    const timeoutMs = options.timeoutMs ?? 600_000;
     return await new Promise<VmResult>((resolve, reject) => {
       const child = spawn(options.qemu, argumentsList, { stdio: ['ignore', 'pipe', 'pipe'] });
       const output: Buffer[] = [];

@@ -49,7 +49,8 @@ function parseDepthLimit(text: string): number {
 export function compileOptionsFrom(values: PolicyOptionValues, notice: (text: string) => void): CompileOptions & { arch: ArchTable } {
   let useRetLog = values.useRetLog === true;
   const fromEnvironment = process.env[RET_LOG_ENVIRONMENT_VARIABLE];
-  if (!useRetLog && fromEnvironment !== undefined && fromEnvironment !== '') {
+  // The reference tests for presence, not value: an empty MINIJAIL_DEFAULT_RET_LOG turns it on too.
+  if (!useRetLog && fromEnvironment !== undefined) {
     notice(`${RET_LOG_ENVIRONMENT_VARIABLE} is set: compiling as with --use-ret-log (kill and return actions become log)`);
     useRetLog = true;
   }

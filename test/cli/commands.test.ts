@@ -95,6 +95,9 @@ describe('jail-run compile', () => {
     expect(viaEnvironment.stderr).toMatch(/MINIJAIL_DEFAULT_RET_LOG is set/);
     expect(viaEnvironment.stdout).toEqual(viaFlag.stdout);
     expect(viaEnvironment.stdout).not.toEqual(plain.stdout);
+    // Set but empty still counts: the reference tests for the variable's presence.
+    const viaEmptyVariable = runCli(['compile', policy, '-o', '-', '--arch', 'x86_64', '-q'], { env: { MINIJAIL_DEFAULT_RET_LOG: '' } });
+    expect(viaEmptyVariable.stdout).toEqual(viaFlag.stdout);
   });
 
   it.skipIf(!haveCorpus)('exits 1 on a policy error with exactly the reference\'s three-line block and writes nothing (needs ../shared/corpus)', () => {

@@ -40,7 +40,8 @@ export function compareLayouts(
     if (ours !== expected) problems.push(`${describe(data)}: optimized ${hex(ours)}, expected ${hex(expected)} (minijail ${hex(reference)})`);
     const oracleMinijail = evaluatePolicy(ir, data).action;
     if (oracleMinijail !== reference) problems.push(`${describe(data)}: minijail layout ${hex(reference)}, evaluator ${hex(oracleMinijail)}`);
-    const oracleOptimized = evaluatePolicy(ir, data, { layout: 'optimized' }).action;
+    // evaluatePolicy gives the layouts different answers only under the hardening, so off it the oracle runs once.
+    const oracleOptimized = isHardened ? evaluatePolicy(ir, data, { layout: 'optimized' }).action : oracleMinijail;
     if (oracleOptimized !== ours) problems.push(`${describe(data)}: optimized layout ${hex(ours)}, evaluator ${hex(oracleOptimized)}`);
   }
   return { checked: inputs.length, hardened, problems };

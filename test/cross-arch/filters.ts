@@ -60,8 +60,15 @@ export function extraNumbersFor(arch: ProbeArch): number[] {
 }
 
 function compiled(name: string, file: string, arch: ProbeArch, layout: CodeLayout, defaultAction?: string): FilterUnderTest {
-  const { program } = compilePolicy(file, { arch, layout, defaultAction });
-  return { name: `${name} [${layout}]`, probeArch: arch, probeTable: table(arch), program, extraNumbers: extraNumbersFor(arch) };
+  const { program, ir } = compilePolicy(file, { arch, layout, defaultAction });
+  return {
+    name: `${name} [${layout}]`,
+    probeArch: arch,
+    probeTable: table(arch),
+    program,
+    namedNumbers: ir.rules.map((rule) => rule.number),
+    extraNumbers: extraNumbersFor(arch),
+  };
 }
 
 export function corpusFilters(): FilterUnderTest[] {
@@ -122,6 +129,7 @@ export function actionCoverageFilters(): FilterUnderTest[] {
         probeArch: arch,
         probeTable: archTable,
         program: generateProgram(ir, layout),
+        namedNumbers: ir.rules.map((rule) => rule.number),
         extraNumbers: extraNumbersFor(arch),
       });
     }

@@ -35,6 +35,8 @@ export interface FilterUnderTest {
   readonly predictFrom?: readonly Instruction[];
   /** The kernel must refuse the program: every case's outcome is a seccomp(2) failure with EINVAL. */
   readonly expectRefusal?: boolean;
+  /** Syscall numbers the policy names (its IR's rules), when the filter was compiled from one. */
+  readonly namedNumbers?: readonly number[];
   /** Numbers outside the arch's table to try as well. */
   readonly extraNumbers?: readonly number[];
   /** How many unlisted syscalls to try (default 6). */
@@ -96,6 +98,7 @@ function planFilter(filter: FilterUnderTest): PlannedFilter {
     bits: table.bits,
     syscallNumbers: table.syscalls.values(),
     extraNumbers: filter.expectRefusal ? [] : filter.extraNumbers,
+    namedNumbers: filter.namedNumbers,
     unlistedSample: filter.unlistedSample,
   });
   const cases = filter.expectRefusal ? selection.cases.slice(0, 1) : selection.cases;

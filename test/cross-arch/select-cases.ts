@@ -2,10 +2,11 @@
  * The cases the kernel is asked about for one filter, and the action our
  * simulator predicts for each.
  *
- * Every syscall number of the arch is searched (symbolic-paths.ts); numbers
- * whose decision differs from the most common one (the default action) are
- * the ones the policy names: each gets one case per distinct action it can
- * reach, then more per RET it can reach. A sample of the rest stands for the
+ * Every syscall number of the arch is searched (symbolic-paths.ts). Numbers
+ * the policy names (from its IR when known) and numbers whose decision
+ * differs from the most common one (the default action) are "named": each
+ * gets one case per distinct action it can reach, then more per RET it can
+ * reach. A sample of the rest stands for the
  * unlisted syscalls, and numbers outside the table (extraNumbers: -1, x32
  * numbers, another arch's numbers, ...) are searched the same way.
  */
@@ -26,6 +27,8 @@ export interface CaseSelectionOptions {
   /** The arch's syscall numbers. */
   readonly syscallNumbers: Iterable<number>;
   readonly extraNumbers?: readonly number[];
+  /** Numbers the policy names (from its IR, when known): always treated as named. */
+  readonly namedNumbers?: Iterable<number>;
   readonly unlistedSample?: number;
   readonly maxCasesPerSyscall?: number;
 }
@@ -79,11 +82,13 @@ export function selectCases(program: readonly Instruction[], options: CaseSelect
   const commonSignature = [...signatureCounts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
 
   const cases: ProbeCase[] = [];
-  const named = searched.filter((entry) => entry.signature !== commonSignature);
+  const namedByPolicy = new Set([...(options.namedNumbers ?? [])].map((nr) => nr >>> 0));
+  const isNamed = (entry: { nr: number; signature: string }): boolean => entry.signature !== commonSignature || namedByPolicy.has(entry.nr);
+  const named = searched.filter(isNamed);
   for (const entry of named) {
     for (const input of pick(entry.inputs, maxPerSyscall)) cases.push({ nr: entry.nr, args: input.args, expectedAction: input.action, kind: 'named' });
   }
-  const unlisted = searched.filter((entry) => entry.signature === commonSignature);
+  const unlisted = searched.filter((entry) => !isNamed(entry));
   const sample = options.unlistedSample ?? 6;
   const sampled = new Set<number>();
   for (let index = 0; index < Math.min(sample, unlisted.length); index++) {

@@ -244,6 +244,22 @@ interface SearchTree {
 }
 
 /**
+ * Cost tables shared by every search (compiling runs one after another).
+ * Every cell the program reads it has written first in the same run, so
+ * they are never cleared; `choice` is not shared because the tree is built
+ * from it after other searches (peeling) have run.
+ */
+let sharedWeighted = new Float64Array(0);
+let sharedSize = new Int32Array(0);
+function costTables(cells: number): { weighted: Float64Array; size: Int32Array } {
+  if (sharedWeighted.length < cells) {
+    sharedWeighted = new Float64Array(cells);
+    sharedSize = new Int32Array(cells);
+  }
+  return { weighted: sharedWeighted, size: sharedSize };
+}
+
+/**
  * The interval dynamic program: for every interval of segments the cheapest
  * of a threshold split and (up to CHAIN_LIMIT islands) a chain. The whole
  * range may also be one chain of any length, so the result is never slower
@@ -257,8 +273,7 @@ function optimalTree(segments: readonly Segment[], background: NodeId): SearchTr
   for (let index = 0; index < count; index++) prefixWeight[index + 1] = prefixWeight[index] + segments[index].weight;
 
   // Interval [first, last] is stored at first * count + last.
-  const weighted = new Float64Array(count * count);
-  const size = new Int32Array(count * count);
+  const { weighted, size } = costTables(count * count);
   /** -1: leaf; -2: chain; k > 0: split before segment k. */
   const choice = new Int32Array(count * count);
   const narrow = count > FULL_SEARCH_LIMIT;
@@ -269,6 +284,8 @@ function optimalTree(segments: readonly Segment[], background: NodeId): SearchTr
       const cell = first * count + last;
       if (length === 1) {
         choice[cell] = -1;
+        weighted[cell] = 0;
+        size[cell] = 0;
         continue;
       }
       let bestWeighted = Number.POSITIVE_INFINITY;

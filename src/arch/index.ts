@@ -2,6 +2,7 @@ import * as aarch64Data from './generated/aarch64.js';
 import * as armData from './generated/arm.js';
 import * as x86_64Data from './generated/x86_64.js';
 import { SHIPPED_ARCHES, type ArchTable, type ShippedArch } from './types.js';
+import { closestName } from '../util/closest-name.js';
 
 export { ArchFileError, loadArchJson, parseArchJson } from './arch-json.js';
 export { SHIPPED_ARCHES } from './types.js';
@@ -112,24 +113,4 @@ export function syscallName(arch: ArchTable, number: number): string | undefined
 }
 
 /** The known name or alias nearest to a misspelling, when one is close enough to be a likely typo. */
-function closestArch(requested: string): string | undefined {
-  const lowered = requested.toLowerCase();
-  let best: { alias: string; distance: number } | undefined;
-  for (const alias of Object.keys(ALIASES)) {
-    const distance = editDistance(lowered, alias);
-    if (best === undefined || distance < best.distance) best = { alias, distance };
-  }
-  return best !== undefined && best.distance <= 2 ? best.alias : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
+const closestArch = (requested: string): string | undefined => closestName(requested, Object.keys(ALIASES), 2);

@@ -9,7 +9,13 @@ import type { CompiledPolicy } from '../compile.js';
 import { evaluatePolicy, type DecidedBy } from '../policy/evaluate.js';
 import type { SourceLocation } from '../policy/source-location.js';
 import { describeAction, describeDecision, fromSource, sourceLineAt } from './describe-decision.js';
-import type { SelectedSyscall } from './syscall-arguments.js';
+
+/** The syscall asked about: its number, and its name when the arch's table has one. */
+export interface SelectedSyscall {
+  /** undefined for a number the arch's table has no name for. */
+  readonly name: string | undefined;
+  readonly number: number;
+}
 
 /** The compiled filter and the policy's own meaning disagree: a compiler bug, never the user's fault. */
 export class InternalMismatchError extends Error {

@@ -4,14 +4,11 @@
  */
 import { syscallName, type ArchTable } from '../arch/index.js';
 import { SECCOMP_DATA_ARGUMENT_COUNT } from '../bpf/index.js';
-import { closestName, didYouMean } from './closest-name.js';
+import { closestName, didYouMean } from '../util/closest-name.js';
+import type { SelectedSyscall } from '../check/check-syscall.js';
 import { UsageError } from './report-failure.js';
 
-export interface SelectedSyscall {
-  /** undefined for a number the arch's table has no name for. */
-  readonly name: string | undefined;
-  readonly number: number;
-}
+export type { SelectedSyscall } from '../check/check-syscall.js';
 
 // Base prefixes as Python's int(x, 0) takes them, which is how the reference reads numbers.
 const NUMBER = /^-?(0x[0-9a-f]+|0o[0-7]+|0b[01]+|[0-9]+)$/i;

@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostArch, resolveArch, SHIPPED_ARCHES, type ShippedArch } from '../arch/index.js';
-import { closestName } from './closest-name.js';
+import { closestName } from '../util/closest-name.js';
 import { classifyPolicyFile, loadableFileName, parseTransport, TRANSPORTS, type Transport } from './naming.js';
 import { policyDirectory, policyDirectoryOrigin, type PolicyDirectoryOptions } from './policy-directory.js';
 

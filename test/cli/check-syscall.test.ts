@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { getShippedArch } from '../../src/arch/index.js';
 import { OP_RET_K, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO } from '../../src/bpf/index.js';
-import { checkSyscall, formatCheckReport, InternalMismatchError } from '../../src/cli/check-report.js';
+import { checkSyscall, formatCheckReport, InternalMismatchError } from '../../src/check/check-syscall.js';
 import { UsageError } from '../../src/cli/report-failure.js';
 import { parseArguments, selectSyscall } from '../../src/cli/syscall-arguments.js';
 import { compilePolicyText } from '../../src/compile.js';

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { compilePolicy } from '../../compile.js';
-import { checkSyscall, formatCheckReport } from '../check-report.js';
+import { checkSyscall, formatCheckReport } from '../../check/check-syscall.js';
 import { addPolicyOptions, compileOptionsFrom, type PolicyOptionValues } from '../policy-options.js';
 import { registerCommand } from '../program.js';
 import { parseArguments, selectSyscall } from '../syscall-arguments.js';

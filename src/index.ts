@@ -53,5 +53,16 @@ export { devicePolicyFor, type DeviceSelection, type DevicePolicy } from './devi
 export { lintPolicyFolder, type LintFinding, type LintReport } from './devices/lint.js';
 export { explainPolicyFile, explainDevice } from './devices/explain-policy.js';
 export type { Explanation } from './devices/explain.js';
-export { compileWithCache } from './devices/compile-cache.js';
+export { catalogArches, type CatalogOptions } from './devices/catalog.js';
+export { policyDirectory } from './devices/policy-directory.js';
+export { formatFinding, DANGEROUS_SYSCALLS } from './devices/lint.js';
+export { formatExplanation } from './devices/explain-format.js';
+export { compileWithCache, generateProgramWithCache, compileCacheDirectory } from './devices/compile-cache.js';
 export { TRANSPORTS, type Transport } from './devices/naming.js';
+export { spawnDevice, type SpawnDeviceOptions } from './devices/spawn-device.js';
+
+// What a policy does with one syscall, and which line decides it (`jail-run check`).
+export { checkSyscall, formatCheckReport, InternalMismatchError, type CheckReport, type SelectedSyscall } from './check/check-syscall.js';
+
+// Launching: run a program under its policy (two stages, denial reports).
+export * from './launch/index.js';

@@ -207,12 +207,18 @@ export interface HarnessOptions {
 }
 
 export async function runHarness(options: HarnessOptions): Promise<HarnessReport> {
-  const generationStarted = Date.now();
-  const planned = options.filters.map(planFilter);
-  const caseGenerationMs = Date.now() - generationStarted;
   const observerErrno = chooseObserverErrno(
-    planned.flatMap((entry) => [...entry.filter.program, ...(entry.filter.predictFrom ?? [])].filter((instruction) => instruction.code === 0x06).map((instruction) => instruction.k)),
+    options.filters.flatMap((filter) => [...filter.program, ...(filter.predictFrom ?? [])].filter((instruction) => instruction.code === 0x06).map((instruction) => instruction.k)),
   );
+  // The VM's cases first, so it boots while the host's cases are generated.
+  let caseGenerationMs = 0;
+  const plan = (filters: readonly FilterUnderTest[]): PlannedFilter[] => {
+    const started = Date.now();
+    const result = filters.map(planFilter);
+    caseGenerationMs += Date.now() - started;
+    return result;
+  };
+  const vmPlanned = plan(options.filters.filter((filter) => filter.probeArch !== 'x86_64'));
   const errors: string[] = [];
   const runnerReports: RunnerReport[] = [];
   const outcomesByFilter = new Map<PlannedFilter, string[]>();
@@ -220,7 +226,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
   // aarch64 and arm: one VM boot, several runners.
   const runners: { label: string; probe: 'aarch64' | 'arm'; group: PlannedFilter[] }[] = [];
   for (const probe of ['aarch64', 'arm'] as const) {
-    const ofArch = planned.filter((entry) => entry.filter.probeArch === probe);
+    const ofArch = vmPlanned.filter((entry) => entry.filter.probeArch === probe);
     splitEvenly(ofArch, options.runnersPerArch ?? 1).forEach((group, index) => runners.push({ label: `${probe}-${index}`, probe, group }));
   }
   let vm: VmResult | undefined;
@@ -247,8 +253,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
   };
 
   // x86_64: the same probe on the host kernel, at the same time.
-  const hostRun = async (): Promise<number> => {
-    const group = planned.filter((entry) => entry.filter.probeArch === 'x86_64');
+  const hostRun = async (group: readonly PlannedFilter[]): Promise<number> => {
     if (group.length === 0) return 0;
     const started = Date.now();
     const folder = mkdtempSync(path.join(tmpdir(), 'jail-run-cross-arch-host-'));
@@ -272,7 +277,13 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
     return Date.now() - started;
   };
 
-  const [vmMs, hostMs] = await Promise.all([vmRun(), hostRun()]);
-  const filters = planned.map((entry) => compare(entry, outcomesByFilter.get(entry) ?? []));
+  const vmDone = vmRun();
+  const hostPlanned = plan(options.filters.filter((filter) => filter.probeArch === 'x86_64'));
+  const [vmMs, hostMs] = await Promise.all([vmDone, hostRun(hostPlanned)]);
+  const byFilter = new Map([...vmPlanned, ...hostPlanned].map((entry) => [entry.filter, entry]));
+  const filters = options.filters.map((filter) => {
+    const entry = byFilter.get(filter) as PlannedFilter;
+    return compare(entry, outcomesByFilter.get(entry) ?? []);
+  });
   return { filters, runners: runnerReports, vm, timings: { caseGenerationMs, vmMs, hostMs }, harnessErrors: errors };
 }

@@ -352,6 +352,20 @@ interface PreparedPolicy {
   readonly strategy: 'bst' | 'linear';
 }
 
+let cachedLauncherArch: ArchTable | null | undefined;
+
+/** The arch table of the process doing the launch, when we ship one. */
+function launcherArch(): ArchTable | undefined {
+  if (cachedLauncherArch === undefined) {
+    try {
+      cachedLauncherArch = resolveArch(hostArch());
+    } catch {
+      cachedLauncherArch = null;
+    }
+  }
+  return cachedLauncherArch ?? undefined;
+}
+
 function isRawFilter(policy: SpawnJailedOptions['policy']): policy is RawFilter {
   return typeof policy === 'object' && 'rawProgram' in policy;
 }
@@ -440,6 +454,7 @@ export function spawnJailed(file: string, args: readonly string[], options: Spaw
     ...(options.prologueFile !== undefined ? { prologueFile: options.prologueFile } : {}),
     notify: { explicitErrno: options.reportErrnoRules === true },
     ...(options.programCache !== undefined ? { programCache: options.programCache } : {}),
+    ...(launcherArch() !== undefined ? { hostArch: launcherArch() } : {}),
   });
 
   if (filters.stageB === undefined) {

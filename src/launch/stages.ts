@@ -16,12 +16,13 @@
  * stage B's notification and the report would be lost.
  */
 import type { ArchTable } from '../arch/types.js';
-import { encodeProgram, type Instruction } from '../bpf/index.js';
+import { checkProgramLength, encodeProgram, verifyProgram, type Instruction } from '../bpf/index.js';
 import { generateProgram, type CodeLayout } from '../compile.js';
 import { generateProgramWithCache, type CompileCacheOptions } from '../devices/compile-cache.js';
 import type { PolicyIR } from '../policy/ir.js';
 import { notifyOnDenial, unionWithAllows, type NotifyOptions } from './compose.js';
 import type { Linkage } from './elf.js';
+import { withHostLaunchCalls } from './host-arch-prefix.js';
 import {
   loadLaunchPrologue,
   parseLaunchRules,
@@ -42,6 +43,12 @@ export interface LaunchFilterOptions {
   readonly notify?: NotifyOptions;
   /** Reuse stage programs generated before for the same IR (the run mode's compile cache); off when absent. */
   readonly programCache?: CompileCacheOptions;
+  /**
+   * The launcher's own arch. When the program's arch differs (arm on an
+   * aarch64 host), stage A lets the child's host-arch calls up to execve
+   * through (host-arch-prefix.ts).
+   */
+  readonly hostArch?: ArchTable;
 }
 
 export interface LaunchFilter {
@@ -58,13 +65,18 @@ export interface LaunchFilters {
   readonly listenerStage: 'A' | 'B';
 }
 
-function finish(ir: PolicyIR, options: LaunchFilterOptions): LaunchFilter {
+function finish(ir: PolicyIR, options: LaunchFilterOptions, stage: 'A' | 'B'): LaunchFilter {
   const layout = options.layout ?? 'optimized';
   const strategy = options.strategy ?? 'bst';
-  const program =
+  let program =
     options.programCache === undefined
       ? generateProgram(ir, layout, strategy)
       : generateProgramWithCache(ir, layout, strategy, generateProgram, options.programCache).program;
+  if (stage === 'A' && options.hostArch !== undefined && options.hostArch.auditArch >>> 0 !== ir.arch.auditArch >>> 0) {
+    program = withHostLaunchCalls(program, ir.arch, options.hostArch);
+    checkProgramLength(program);
+    verifyProgram(program);
+  }
   return { ir, program, bytes: encodeProgram(program) };
 }
 
@@ -78,15 +90,15 @@ export function buildLaunchFilters(policy: PolicyIR, options: LaunchFilterOption
   const prologue = loadLaunchPrologue(arch, options.linkage, options.prologueFile);
   if (options.linkage === 'static') {
     const stageA = union(policy, prologue, parseLaunchRules(staticListenerRulesText(), arch));
-    return { stageA: finish(notifyOnDenial(stageA, options.notify), options), listenerStage: 'A' };
+    return { stageA: finish(notifyOnDenial(stageA, options.notify), options, 'A'), listenerStage: 'A' };
   }
   const fds = options.channelFds;
   if (fds === undefined) throw new Error('buildLaunchFilters: a dynamic launch needs the stage-B channel fds');
   const stageA = union(policy, prologue, parseLaunchRules(stageAPreloadRulesText(arch, fds), arch));
   const stageB = union(policy, parseLaunchRules(stageBPreloadRulesText(fds), arch));
   return {
-    stageA: finish(notifyOnDenial(stageA, options.notify), options),
-    stageB: finish(notifyOnDenial(stageB, options.notify), options),
+    stageA: finish(notifyOnDenial(stageA, options.notify), options, 'A'),
+    stageB: finish(notifyOnDenial(stageB, options.notify), options, 'B'),
     listenerStage: 'B',
   };
 }
@@ -112,6 +124,7 @@ export function cachedLaunchFilters(policy: PolicyIR, options: LaunchFilterOptio
     options.channelFds ?? null,
     options.prologueFile ?? null,
     options.notify?.explicitErrno === true,
+    options.hostArch?.name ?? null,
   ]);
   let filters = perPolicy.get(key);
   if (filters === undefined) {

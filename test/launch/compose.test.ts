@@ -19,6 +19,7 @@ import {
 } from '../../src/bpf/index.js';
 import { generateProgram } from '../../src/compile.js';
 import { notifyOnDenial, unionWithAllows } from '../../src/launch/compose.js';
+import { HOST_LAUNCH_CALLS, withHostLaunchCalls } from '../../src/launch/host-arch-prefix.js';
 import { launchProloguePath, loadLaunchPrologue } from '../../src/launch/launch-rules.js';
 import { buildLaunchFilters } from '../../src/launch/stages.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
@@ -152,5 +153,28 @@ describe('launch prologues', () => {
     expect(simulate(stageB.program, openat).action >>> 0).toBe(evaluatePolicy(device, openat, { layout: 'optimized' }).action >>> 0);
     const execve = makeSeccompData(number(x86_64, 'execve'), x86_64.auditArch);
     expect(simulate(stageB.program, execve).action >>> 0).toBe(SECCOMP_RET_USER_NOTIF);
+  });
+});
+
+describe('host-arch prefix (a program of another arch than the launcher)', () => {
+  const aarch64 = getShippedArch('aarch64');
+  const arm = getShippedArch('arm');
+  const program = generateProgram(unionWithAllows(parse('write: 1\nexit_group: 1\n', arm), loadLaunchPrologue(arm, 'static')), 'optimized');
+  const prefixed = withHostLaunchCalls(program, arm, aarch64);
+  const run = (arch: ArchTable, name: string): number => simulate(prefixed, makeSeccompData(number(arch, name), arch.auditArch)).action >>> 0;
+
+  it('lets the host-arch child make its launch calls and nothing else', () => {
+    for (const name of HOST_LAUNCH_CALLS) expect(run(aarch64, name), name).toBe(SECCOMP_RET_ALLOW);
+    expect(run(aarch64, 'getpid')).toBe(SECCOMP_RET_KILL_PROCESS);
+    expect(run(aarch64, 'openat')).toBe(SECCOMP_RET_KILL_PROCESS);
+  });
+
+  it('leaves the program\'s own arch to the policy, and same-arch launches untouched', () => {
+    for (const name of ['write', 'execve', 'brk', 'getpid', 'openat']) {
+      const data = makeSeccompData(number(arm, name), arm.auditArch);
+      expect(simulate(prefixed, data).action >>> 0, name).toBe(simulate(program, data).action >>> 0);
+    }
+    expect(withHostLaunchCalls(program, arm, arm)).toEqual(program);
+    expect(withHostLaunchCalls(program, arm, undefined)).toEqual(program);
   });
 });

@@ -269,6 +269,7 @@ function optimalTree(segments: readonly Segment[], background: NodeId): SearchTr
   const count = segments.length;
   if (count === 1) return { plan: { weighted: 0, size: 0 }, build: () => segments[0].outcome };
   const context = chainContext(segments, background);
+  const { backgroundCountPrefix } = context;
   const prefixWeight = new Float64Array(count + 1);
   for (let index = 0; index < count; index++) prefixWeight[index + 1] = prefixWeight[index] + segments[index].weight;
 
@@ -291,7 +292,11 @@ function optimalTree(segments: readonly Segment[], background: NodeId): SearchTr
       let bestWeighted = Number.POSITIVE_INFINITY;
       let bestSize = Number.MAX_SAFE_INTEGER;
       let bestChoice = 0;
-      const chain = planChain(context, first, last, length === count ? Number.POSITIVE_INFINITY : CHAIN_LIMIT);
+      // Most intervals have too many islands for a chain: checked here, without a call.
+      const backgroundCount = backgroundCountPrefix[last + 1] - backgroundCountPrefix[first];
+      const islandCount = length - backgroundCount;
+      const chainLimit = length === count ? Number.POSITIVE_INFINITY : CHAIN_LIMIT;
+      const chain = islandCount <= chainLimit && backgroundCount > 0 ? planChain(context, first, last, chainLimit) : undefined;
       if (chain !== undefined) {
         bestWeighted = chain.plan.weighted;
         bestSize = chain.plan.size;

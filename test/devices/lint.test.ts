@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ret, SECCOMP_RET_ALLOW } from '../../src/bpf/instruction.js';
+import type { PolicyCompiler } from '../../src/devices/compile-cache.js';
 import { formatFinding, lintPolicyFolder, type LintFinding } from '../../src/devices/lint.js';
 import { PolicyError } from '../../src/policy/errors.js';
 import { makePolicyFolder, wellFormedSpec, type PolicyFolderSpec } from './policy-folder-fixture.js';
@@ -13,7 +14,7 @@ afterEach(() => {
 /** Every loadable file "compiles" to a valid program: these tests are about the naming rules. */
 const acceptingCompiler = () => ({ program: [ret(SECCOMP_RET_ALLOW)] });
 
-async function lint(spec: PolicyFolderSpec, compile = acceptingCompiler) {
+async function lint(spec: PolicyFolderSpec, compile: PolicyCompiler = acceptingCompiler) {
   const made = makePolicyFolder(spec);
   folders.push(made);
   const report = await lintPolicyFolder(made.root, { compile });

@@ -162,28 +162,38 @@ function chainContext(segments: readonly Segment[], background: NodeId): ChainCo
   return { segments, background, backgroundPrefix, backgroundCountPrefix };
 }
 
+/** Working arrays of the chain planner, reused between calls (it runs for every short interval). */
+interface ChainScratch {
+  order: number[];
+  own: number[];
+  ratio: number[];
+  weighted: number;
+  size: number;
+}
+
+const newChainScratch = (): ChainScratch => ({ order: [], own: [], ratio: [], weighted: 0, size: 0 });
+const sharedChainScratch = newChainScratch();
+
 /**
  * A chain over [first, last]: the islands (segments whose outcome is not
  * the background) tested one by one, everything else falling through to the
- * background. Undefined when the interval has no background segment (the
- * fall-through would be wrong) or more than `limit` islands.
+ * background. False when the interval has no background segment (the
+ * fall-through would be wrong) or more than `limit` islands; otherwise the
+ * test order (first `islandCount` entries of scratch.order) and the cost are
+ * left in `scratch`.
  */
-function planChain(context: ChainContext, first: number, last: number, limit: number): Chain | undefined {
+function planChainInto(context: ChainContext, first: number, last: number, limit: number, scratch: ChainScratch): boolean {
   const { segments, background, backgroundPrefix, backgroundCountPrefix } = context;
   const islandCount = last - first + 1 - (backgroundCountPrefix[last + 1] - backgroundCountPrefix[first]);
-  if (islandCount === 0 || islandCount > limit || islandCount === last - first + 1) return undefined;
-  // This runs for every short interval of the search: plain arrays and an
-  // insertion sort (few islands) rather than closures and Array.sort.
-  const order: number[] = new Array(islandCount);
-  const own: number[] = new Array(islandCount);
-  const ratio: number[] = new Array(islandCount);
+  if (islandCount === 0 || islandCount > limit || islandCount === last - first + 1) return false;
+  const { order, own, ratio } = scratch;
   let placed = 0;
   for (let index = first; index <= last; index++) {
     const segment = segments[index];
     if (segment.outcome === background) continue;
     const cost = segment.start === segment.end || index === first || index === last ? 1 : 2;
     const value = segment.weight / cost;
-    // Smith's rule: weight per test, descending; ties keep number order.
+    // Smith's rule: weight per test, descending; ties keep number order (insertion sort: few islands).
     let position = placed++;
     while (position > 0 && ratio[position - 1] < value) {
       order[position] = order[position - 1];
@@ -210,7 +220,17 @@ function planChain(context: ChainContext, first: number, last: number, limit: nu
     }
     weighted += segments[island].weight * tests;
   }
-  return { plan: { weighted, size }, order };
+  scratch.weighted = weighted;
+  scratch.size = size;
+  return true;
+}
+
+/** planChainInto with its own arrays, for building a chain. */
+function planChain(context: ChainContext, first: number, last: number, limit: number): Chain | undefined {
+  const scratch = newChainScratch();
+  if (!planChainInto(context, first, last, limit, scratch)) return undefined;
+  const islandCount = last - first + 1 - (context.backgroundCountPrefix[last + 1] - context.backgroundCountPrefix[first]);
+  return { plan: { weighted: scratch.weighted, size: scratch.size }, order: scratch.order.slice(0, islandCount) };
 }
 
 /** Builds a chain's nodes; order[0] is tested first. */
@@ -296,10 +316,9 @@ function optimalTree(segments: readonly Segment[], background: NodeId): SearchTr
       const backgroundCount = backgroundCountPrefix[last + 1] - backgroundCountPrefix[first];
       const islandCount = length - backgroundCount;
       const chainLimit = length === count ? Number.POSITIVE_INFINITY : CHAIN_LIMIT;
-      const chain = islandCount <= chainLimit && backgroundCount > 0 ? planChain(context, first, last, chainLimit) : undefined;
-      if (chain !== undefined) {
-        bestWeighted = chain.plan.weighted;
-        bestSize = chain.plan.size;
+      if (islandCount <= chainLimit && backgroundCount > 0 && planChainInto(context, first, last, chainLimit, sharedChainScratch)) {
+        bestWeighted = sharedChainScratch.weighted;
+        bestSize = sharedChainScratch.size;
         bestChoice = -2;
       }
       const intervalWeight = prefixWeight[last + 1] - prefixWeight[first];

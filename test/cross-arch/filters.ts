@@ -10,13 +10,15 @@
  *   - checks of the harness itself: a filter of the other arch (the kernel
  *     must take the arch-mismatch branch), a deliberately corrupted filter
  *     (one allowed syscall flipped to kill: must come out as mismatches) and
- *     a program the kernel must refuse.
+ *     programs at the kernel's load-time limits.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { getShippedArch } from '../../src/arch/index.js';
 import type { ArchTable } from '../../src/arch/types.js';
 import {
+  BPF_MAXINSNS,
+  OP_JA,
   OP_JEQ_K,
   OP_LD_W_ABS,
   SECCOMP_DATA_NR,
@@ -204,16 +206,38 @@ export function corruptedFilter(arch: ProbeArch): CorruptedFilter {
   };
 }
 
-/** A program seccomp(2) must refuse: a load past the end of seccomp_data. */
-export function refusedFilter(arch: ProbeArch): FilterUnderTest {
-  const program = [instruction(OP_LD_W_ABS, SECCOMP_DATA_SIZE), ret(SECCOMP_RET_ALLOW)];
-  return {
-    name: `refused ${arch} (load at offset ${SECCOMP_DATA_SIZE})`,
-    probeArch: arch,
-    probeTable: table(arch),
-    program,
-    // The simulator refuses it too; predictions come from a plain allow-all program.
-    predictFrom: [ret(SECCOMP_RET_ALLOW)],
-    expectRefusal: true,
-  };
+/**
+ * `length` instructions that allow everything: a jump over filler loads to
+ * the RET, so only two instructions run but the kernel checks them all.
+ */
+function allowAllOfLength(length: number): Instruction[] {
+  const filler = Array.from({ length: length - 2 }, () => loadAbsolute(SECCOMP_DATA_NR));
+  return [instruction(OP_JA, length - 2), ...filler, ret(SECCOMP_RET_ALLOW)];
+}
+
+/**
+ * Programs at the kernel's load-time limits: two it must refuse (a load past
+ * the end of seccomp_data; 4097 instructions, one over BPF_MAXINSNS, the
+ * limit our compiler enforces) and one it must accept (exactly 4096).
+ */
+export function limitFilters(arch: ProbeArch): FilterUnderTest[] {
+  const base = { probeArch: arch, probeTable: table(arch), unlistedSample: 2 };
+  return [
+    {
+      ...base,
+      name: `refused ${arch} (load at offset ${SECCOMP_DATA_SIZE})`,
+      program: [instruction(OP_LD_W_ABS, SECCOMP_DATA_SIZE), ret(SECCOMP_RET_ALLOW)],
+      // The simulator refuses it too; the cases come from a plain allow-all program.
+      predictFrom: [ret(SECCOMP_RET_ALLOW)],
+      expectRefusal: true,
+    },
+    {
+      ...base,
+      name: `refused ${arch} (${BPF_MAXINSNS + 1} instructions)`,
+      program: allowAllOfLength(BPF_MAXINSNS + 1),
+      predictFrom: [ret(SECCOMP_RET_ALLOW)],
+      expectRefusal: true,
+    },
+    { ...base, name: `accepted ${arch} (${BPF_MAXINSNS} instructions)`, program: allowAllOfLength(BPF_MAXINSNS) },
+  ];
 }

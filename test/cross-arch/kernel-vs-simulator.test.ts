@@ -18,7 +18,7 @@ import {
   corruptedFilter,
   devicePolicyFilters,
   foreignArchFilters,
-  refusedFilter,
+  limitFilters,
   type CorruptedFilter,
 } from './filters.js';
 import { runHarness, type FilterReport, type HarnessReport } from './harness.js';
@@ -46,7 +46,7 @@ describe.skipIf(skipRequested)('cross-arch: real kernels agree with the simulato
       ...actionCoverageFilters(),
       ...foreignArchFilters(),
       ...corrupted.map((entry) => entry.filter),
-      ...PROBE_ARCHES.map(refusedFilter),
+      ...PROBE_ARCHES.flatMap(limitFilters),
     ];
     report = await runHarness({ tools, filters, runnersPerArch: 2 });
     const lines = [
@@ -118,9 +118,14 @@ describe.skipIf(skipRequested)('cross-arch: real kernels agree with the simulato
     }
   });
 
-  it('the kernel refuses a broken program, on every arch', () => {
-    const refused = reportsFor((entry) => entry.filter.expectRefusal === true);
-    expect(refused.map((entry) => entry.filter.probeArch).sort()).toEqual([...PROBE_ARCHES].sort());
-    for (const entry of refused) expect(entry.mismatches.map((mismatch) => mismatch.message)).toEqual([]);
+  it('the kernel refuses a load past seccomp_data and a 4097-instruction program, and accepts 4096 instructions, on every arch', () => {
+    for (const arch of PROBE_ARCHES) {
+      const limits = reportsFor((entry) => entry.filter.probeArch === arch && /^(refused|accepted) /.test(entry.filter.name));
+      expect(limits.map((entry) => entry.filter.name.split(' ')[0]).sort(), arch).toEqual(['accepted', 'refused', 'refused']);
+      for (const entry of limits) {
+        expect(entry.cases.length, entry.filter.name).toBeGreaterThan(0);
+        expect(entry.mismatches.map((mismatch) => mismatch.message)).toEqual([]);
+      }
+    }
   });
 });

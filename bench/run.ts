@@ -96,11 +96,17 @@ function reportCompileTime(policies: readonly CorpusPolicy[], archOf: (policy: C
   row('codegen optimized', first.pass.optimized, warmPass.optimized);
   const total = (pass: CompilePass): Timing => sum(pass.parse, pass.minijail, pass.optimized);
   row('total (both layouts)', total(first.pass), total(warmPass));
-  const coldSeconds = total(first.pass).cpu / 1000;
-  console.log(
-    `  parse + both layouts, first pass, CPU: ${coldSeconds.toFixed(2)} s, against the reference's ~${REFERENCE_SECONDS} s for one layout ` +
-      `(${(REFERENCE_SECONDS / coldSeconds).toFixed(0)}x); target under ${COMPILE_TARGET_SECONDS} s: ${coldSeconds < COMPILE_TARGET_SECONDS ? 'met' : 'NOT met'}`,
-  );
+  // The reference compiles one layout; both are shown against the target, alone and together.
+  const verdict = (label: string, timing: Timing): void => {
+    const seconds = timing.cpu / 1000;
+    console.log(
+      `  ${label.padEnd(34)} ${seconds.toFixed(2)} s CPU, first pass: ${(REFERENCE_SECONDS / seconds).toFixed(0)}x faster than the reference's ~${REFERENCE_SECONDS} s; ` +
+        `target under ${COMPILE_TARGET_SECONDS} s ${seconds < COMPILE_TARGET_SECONDS ? 'met' : 'NOT met'}`,
+    );
+  };
+  verdict('parse + minijail layout:', sum(first.pass.parse, first.pass.minijail));
+  verdict('parse + optimized layout:', sum(first.pass.parse, first.pass.optimized));
+  verdict('parse + both layouts:', total(first.pass));
   console.log('');
   return first.irs;
 }

@@ -65,8 +65,9 @@ export function selectCases(program: readonly Instruction[], options: CaseSelect
 
   /** One input per distinct action first, then further RETs, up to the limit. */
   const pick = (inputs: { args: readonly bigint[]; action: number }[], limit: number) => {
-    const seenActions = new Set<number>();
-    const first = inputs.filter((input) => !seenActions.has(input.action) && seenActions.add(input.action));
+    const firstPerAction = new Map<number, { args: readonly bigint[]; action: number }>();
+    for (const input of inputs) if (!firstPerAction.has(input.action)) firstPerAction.set(input.action, input);
+    const first = [...firstPerAction.values()];
     const rest = inputs.filter((input) => !first.includes(input));
     return [...first, ...rest].slice(0, limit);
   };

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { getShippedArch } from '../../src/arch/index.js';
 import type { ArchTable } from '../../src/arch/types.js';
 import {
+  AUDIT_ARCH_I386,
   BPF_MAXINSNS,
   OP_JA,
   OP_JEQ_K,
@@ -139,7 +140,23 @@ export function actionCoverageFilters(): FilterUnderTest[] {
   return filters;
 }
 
-/** A filter compiled for one arch, installed by the probe of another: every call takes the arch-mismatch branch. */
+/**
+ * What a 64-bit x86 process shows a filter when it enters through int 0x80:
+ * AUDIT_ARCH_I386 and i386 numbers, 32-bit arguments. Only the numbers'
+ * range matters here (the filters under test are x86_64 ones, which must
+ * stop every such call at their arch check), so they get plain names.
+ */
+export function i386Table(): ArchTable {
+  const syscalls = new Map<string, number>();
+  for (let nr = 0; nr < 450; nr++) syscalls.set(`i386_syscall_${nr}`, nr);
+  return { name: 'i386', minijailName: 'i386', auditArch: AUDIT_ARCH_I386, bits: 32, syscalls, constants: new Map(), syscallGroups: new Map() };
+}
+
+/**
+ * A filter compiled for one arch, installed by the probe of another (or, on
+ * x86_64, called through the i386 entry): every call takes the
+ * arch-mismatch branch, which no other case can reach.
+ */
 export function foreignArchFilters(): FilterUnderTest[] {
   const policyFor = (arch: ProbeArch): string | undefined =>
     listDevices(arch).find((entry) => entry.device === 'block' && entry.transport === 'virtio')?.path;
@@ -162,6 +179,18 @@ export function foreignArchFilters(): FilterUnderTest[] {
         extraNumbers: [0xffffffff],
       });
     }
+  }
+  const x86_64 = policyFor('x86_64');
+  for (const layout of x86_64 ? LAYOUTS : []) {
+    filters.push({
+      name: `policies/x86_64/block_device.policy [${layout}] under the x86_64 probe's i386 entry (int 0x80)`,
+      probeArch: 'x86_64',
+      probeTable: i386Table(),
+      i386Abi: true,
+      program: compilePolicy(x86_64 as string, { arch: 'x86_64', layout }).program,
+      unlistedSample: 4,
+      extraNumbers: [0xffffffff],
+    });
   }
   return filters;
 }

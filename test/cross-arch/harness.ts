@@ -25,6 +25,8 @@ export interface FilterUnderTest {
   readonly probeArch: ProbeArch;
   /** The probe's arch: its syscall numbers, word size and AUDIT_ARCH. */
   readonly probeTable: ArchTable;
+  /** x86_64 only: make the calls through the i386 entry (int 0x80); probeTable is then i386's. */
+  readonly i386Abi?: boolean;
   /** What the kernel is given. */
   readonly program: readonly Instruction[];
   /**
@@ -116,7 +118,8 @@ function caseFileText(planned: readonly PlannedFilter[], observerErrno: number):
     lines.push(`F ${filterIndex.toString(16)} ${Buffer.from(encodeProgram(entry.filter.program)).toString('hex')}`);
     for (const probeCase of entry.cases) {
       const args = Array.from({ length: 6 }, (_, index) => hex(probeCase.args[index] ?? 0n));
-      lines.push(`C ${(caseId++).toString(16)} ${filterIndex.toString(16)} ${hex(probeCase.nr)} ${args.join(' ')}`);
+      const abi = entry.filter.i386Abi ? ' i' : '';
+      lines.push(`C ${(caseId++).toString(16)} ${filterIndex.toString(16)} ${hex(probeCase.nr)} ${args.join(' ')}${abi}`);
     }
   });
   return `${lines.join('\n')}\n`;

@@ -64,7 +64,7 @@ describe.skipIf(skipRequested)('cross-arch: real kernels agree with the simulato
       const returns = ofArch.reduce((sum, entry) => sum + entry.returnsTotal, 0);
       lines.push(
         `cross-arch: ${arch}: ${ofArch.length} filters, ${cases} cases, ${mismatches} mismatches ` +
-          `(the cases reach ${reached} of the filters' ${returns} RET instructions; arch-mismatch RETs are reached by the foreign-arch filters)`,
+          `(the path search reaches ${reached} of their ${returns} RET instructions; the arch-mismatch ones need the foreign-arch runs)`,
       );
     }
     console.log(lines.join('\n'));

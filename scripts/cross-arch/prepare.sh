@@ -98,10 +98,12 @@ if [[ ! -s $kernel_dir/vmlinuz || ! -s $kernel_dir/version ]]; then
   image=$(ls "$work"/root/boot/vmlinuz-* 2>/dev/null | head -n 1)
   [[ -n $image ]] || die "$kernel_need: $(basename "$deb") holds no boot/vmlinuz-*"
   mkdir -p "$kernel_dir"
-  cp "$image" "$kernel_dir/vmlinuz.partial" && mv "$kernel_dir/vmlinuz.partial" "$kernel_dir/vmlinuz"
+  # Each file is renamed into place whole, the version last (it marks the
+  # cache complete), so a concurrent run sees all of it or none of it.
   config=$(ls "$work"/root/boot/config-* | head -n 1)
-  cp "$config" "$kernel_dir/config"
-  echo "$(basename "$deb" .deb)" >"$kernel_dir/version.partial" && mv "$kernel_dir/version.partial" "$kernel_dir/version"
+  cp "$config" "$kernel_dir/config.partial.$$" && mv "$kernel_dir/config.partial.$$" "$kernel_dir/config"
+  cp "$image" "$kernel_dir/vmlinuz.partial.$$" && mv "$kernel_dir/vmlinuz.partial.$$" "$kernel_dir/vmlinuz"
+  echo "$(basename "$deb" .deb)" >"$kernel_dir/version.partial.$$" && mv "$kernel_dir/version.partial.$$" "$kernel_dir/version"
   rm -rf "$work"
   trap - EXIT
 fi

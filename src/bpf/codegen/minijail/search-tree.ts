@@ -28,7 +28,8 @@ type Plan =
 
 /**
  * Costs are exact integers, as in the reference: plain numbers while they
- * provably stay below 2^53, bigints for policies with huge frequencies.
+ * provably stay below 2^53 (solveSpansWithNumbers), bigints for policies
+ * with huge frequencies (solveSpans, generic over this arithmetic).
  */
 interface CostArithmetic<Cost> {
   readonly of: (value: number) => Cost;
@@ -36,7 +37,6 @@ interface CostArithmetic<Cost> {
   readonly subtract: (a: Cost, b: Cost) => Cost;
   readonly multiply: (a: Cost, b: Cost) => Cost;
 }
-const NUMBER_COSTS: CostArithmetic<number> = { of: (value) => value, add: (a, b) => a + b, subtract: (a, b) => a - b, multiply: (a, b) => a * b };
 const BIGINT_COSTS: CostArithmetic<bigint> = {
   of: (value) => BigInt(value),
   add: (a, b) => a + b,
@@ -142,13 +142,122 @@ function solveSpans<Cost extends number | bigint>(ranges: readonly SyscallRange[
   return solve(0, ranges.length, 0, boundCount - 1);
 }
 
+/**
+ * solveSpans for costs that fit a double exactly (every corpus policy): the
+ * same search, memo and tie rules, with costs and choices in typed arrays
+ * indexed by (lo, hi) positions instead of Solution objects, which the
+ * search would create by the hundred thousand. The result is turned back
+ * into Solution objects for the tree builder.
+ */
+function solveSpansWithNumbers(ranges: readonly SyscallRange[]): Solution {
+  const count = ranges.length;
+  const prefixFrequency = new Float64Array(count + 1);
+  ranges.forEach((range, index) => (prefixFrequency[index + 1] = prefixFrequency[index] + range.frequency));
+  const bounds = [...new Set([0, TOP, ...ranges.map((range) => range.start), ...ranges.map((range) => range.end)])].sort((a, b) => a - b);
+  const boundIndex = new Map(bounds.map((value, index) => [value, index]));
+  const startBound = Int32Array.from(ranges, (range) => boundIndex.get(range.start)!);
+  const endBound = Int32Array.from(ranges, (range) => boundIndex.get(range.end)!);
+  const boundCount = bounds.length;
+
+  const EXACT = -1;
+  const RANGE_TEST = -2;
+  const LINEAR = -3;
+  /** NaN: not solved yet. */
+  const cost = new Float64Array(boundCount * boundCount).fill(Number.NaN);
+  /** EXACT, RANGE_TEST, LINEAR, or the cutoff's bound position for a split. */
+  const choice = new Int32Array(boundCount * boundCount);
+  const firstOf = new Int32Array(boundCount * boundCount);
+  const endOf = new Int32Array(boundCount * boundCount);
+
+  const linearCosts = new Float64Array((count + 1) * (count + 1)).fill(Number.NaN);
+  const linearCost = (first: number, end: number): number => {
+    if (Number.isNaN(linearCosts[first * (count + 1) + end])) {
+      // Every chain starting at `first`, by inserting each next range into
+      // the build order (ascending frequency; a new range goes after its equals).
+      const order: SyscallRange[] = [];
+      for (let next = first; next < count; next++) {
+        const range = ranges[next];
+        let position = order.length;
+        while (position > 0 && order[position - 1].frequency > range.frequency) position--;
+        order.splice(position, 0, range);
+        let total = 0;
+        let accumulated = 0;
+        for (const item of order) {
+          accumulated += item.frequency;
+          total += accumulated * rangeTestCost(item);
+        }
+        linearCosts[first * (count + 1) + next + 1] = total;
+      }
+    }
+    return linearCosts[first * (count + 1) + end];
+  };
+
+  const solve = (first: number, end: number, lo: number, hi: number): number => {
+    const key = lo * boundCount + hi;
+    const known = cost[key];
+    if (known === known) return known;
+    firstOf[key] = first;
+    endOf[key] = end;
+    if (end - first === 1) {
+      const range = ranges[first];
+      const exact = lo === startBound[first] && hi === endBound[first];
+      choice[key] = exact ? EXACT : RANGE_TEST;
+      return (cost[key] = exact ? 0 : rangeTestCost(range) * range.frequency);
+    }
+    let bestCost = linearCost(first, end);
+    let bestChoice = LINEAR;
+    const spanFrequency = prefixFrequency[end] - prefixFrequency[first];
+    for (let split = first + 1; split < end; split++) {
+      // Two candidates in the reference's order: the next range's start, then the previous range's end.
+      for (let candidate = 0; candidate < 2; candidate++) {
+        const cutoff = candidate === 0 ? startBound[split] : endBound[split - 1];
+        if (!(lo < cutoff && cutoff < hi)) continue;
+        let below = cost[lo * boundCount + cutoff];
+        if (below !== below) below = solve(first, split, lo, cutoff);
+        let above = cost[cutoff * boundCount + hi];
+        if (above !== above) above = solve(split, end, cutoff, hi);
+        const candidateCost = spanFrequency + below + above;
+        if (candidateCost < bestCost) {
+          bestCost = candidateCost;
+          bestChoice = cutoff;
+        }
+      }
+    }
+    choice[key] = bestChoice;
+    return (cost[key] = bestCost);
+  };
+  solve(0, count, 0, boundCount - 1);
+
+  const solutions = new Map<number, Solution>();
+  const solutionAt = (lo: number, hi: number): Solution => {
+    const key = lo * boundCount + hi;
+    let solution = solutions.get(key);
+    if (solution === undefined) {
+      const chosen = choice[key];
+      const range = ranges[firstOf[key]];
+      const plan: Plan =
+        chosen === EXACT
+          ? { kind: 'exact', range }
+          : chosen === RANGE_TEST
+            ? { kind: 'range-test', range }
+            : chosen === LINEAR
+              ? { kind: 'linear', first: firstOf[key], end: endOf[key] }
+              : { kind: 'split', cutoff: bounds[chosen], below: solutionAt(lo, chosen), above: solutionAt(chosen, hi) };
+      solution = { cost: cost[key], plan };
+      solutions.set(key, solution);
+    }
+    return solution;
+  };
+  return solutionAt(0, boundCount - 1);
+}
+
 export function searchTree(ranges: readonly SyscallRange[], accept: CodeNode, reject: CodeNode): CodeNode {
   if (ranges.length === 0) throw new Error('internal error: a dispatch tree over no ranges');
   assertDisjoint(ranges);
   // Every cost is at most (ranges + 1) comparisons per unit of total frequency, times 2.
   const totalFrequency = ranges.reduce((sum, range) => sum + range.frequency, 0);
   const costsFitNumbers = totalFrequency * 2 * (ranges.length + 1) <= Number.MAX_SAFE_INTEGER;
-  const root = costsFitNumbers ? solveSpans(ranges, NUMBER_COSTS) : solveSpans(ranges, BIGINT_COSTS);
+  const root = costsFitNumbers ? solveSpansWithNumbers(ranges) : solveSpans(ranges, BIGINT_COSTS);
 
   const build = (solution: Solution): CodeNode => {
     if (solution.node) return solution.node;

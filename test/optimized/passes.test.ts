@@ -127,3 +127,16 @@ describe('whole pipeline', () => {
     expect(emitProgram(graph, root)).toEqual(generateOptimizedProgram(ir));
   });
 });
+
+describe('decideTest', () => {
+  it('decides a mask test on a word known to be non-zero when the mask covers every bit it may have', async () => {
+    const { decideTest } = await import('../../src/bpf/codegen/optimized/passes/prune-implied-tests.js');
+    const nonZero = { min: 1, max: 0xffffffff, zeros: 0, ones: 0 };
+    expect(decideTest({ operator: 'jset', operand: 0xffffffff }, nonZero)).toBe(true);
+    expect(decideTest({ operator: 'jset', operand: 0xfffffffe }, nonZero)).toBeUndefined();
+    // Bits 0..3 may be set, one of them is: any mask over 0xf holds.
+    expect(decideTest({ operator: 'jset', operand: 0xf }, { min: 1, max: 0xf, zeros: 0xfffffff0, ones: 0 })).toBe(true);
+    expect(decideTest({ operator: 'jset', operand: 0x7 }, { min: 1, max: 0xf, zeros: 0xfffffff0, ones: 0 })).toBeUndefined();
+    expect(decideTest({ operator: 'jset', operand: 0xffffffff }, { min: 0, max: 0xffffffff, zeros: 0, ones: 0 })).toBeUndefined();
+  });
+});

@@ -53,6 +53,8 @@ export function decideTest(test: Pick<TestNode, 'operator' | 'operand'>, fact: W
       if (fact.min === fact.max) return (fact.min & k) !== 0;
       // Every value in [min, max] is below k's lowest set bit.
       if (fact.max < (k & -k) >>> 0) return false;
+      // A value known to be non-zero whose every possible bit is in k.
+      if ((~fact.zeros & ~k) >>> 0 === 0 && (fact.min > 0 || fact.ones !== 0)) return true;
       return undefined;
   }
 }

@@ -6,7 +6,7 @@
  */
 import { hostArch, resolveArch } from './arch/index.js';
 import type { ArchTable } from './arch/types.js';
-import { checkProgramLength, generateMinijailProgram, verifyProgram, type Instruction } from './bpf/index.js';
+import { checkProgramLength, generateMinijailProgram, ProgramTooLongError, verifyProgram, type Instruction } from './bpf/index.js';
 import { generateOptimizedProgram } from './bpf/codegen/optimized/index.js';
 import { parsePolicyFile, parsePolicyText, type ParseOptions } from './policy/index.js';
 import type { PolicyIR } from './policy/ir.js';
@@ -36,10 +36,23 @@ function archTable(arch: string | ArchTable | undefined): ArchTable {
 
 /** Code generation for an IR; throws ProgramTooLongError or InvalidProgramError for programs the kernel would refuse. */
 export function generateProgram(ir: PolicyIR, layout: CodeLayout = 'optimized', strategy: 'bst' | 'linear' = 'bst'): Instruction[] {
+  // Callers from plain JavaScript get no type check: a typo must not silently pick a default.
+  if (layout !== 'optimized' && layout !== 'minijail') throw new RangeError(`layout must be "optimized" or "minijail", not ${JSON.stringify(layout)}`);
+  if (strategy !== 'bst' && strategy !== 'linear') throw new RangeError(`strategy must be "bst" or "linear", not ${JSON.stringify(strategy)}`);
   const program = layout === 'minijail' ? generateMinijailProgram(ir, { strategy }) : generateOptimizedProgram(ir, { strategy });
   checkProgramLength(program);
   verifyProgram(program);
   return program;
+}
+
+/** generateProgram, with the policy file named in a too-long error: the user needs to know which policy to split. */
+function generateProgramFor(file: string, ir: PolicyIR, options: CompileOptions): Instruction[] {
+  try {
+    return generateProgram(ir, options.layout ?? 'optimized', options.strategy);
+  } catch (error) {
+    if (error instanceof ProgramTooLongError && error.file === undefined) throw new ProgramTooLongError(error.length, error.limit, file);
+    throw error;
+  }
 }
 
 function parseOptionsOf(options: CompileOptions, arch: ArchTable): ParseOptions {
@@ -56,14 +69,12 @@ function parseOptionsOf(options: CompileOptions, arch: ArchTable): ParseOptions 
 export function compilePolicy(file: string, options: CompileOptions = {}): CompiledPolicy {
   const arch = archTable(options.arch);
   const ir = parsePolicyFile(file, parseOptionsOf(options, arch));
-  const layout = options.layout ?? 'optimized';
-  return { program: generateProgram(ir, layout, options.strategy), ir, layout, arch };
+  return { program: generateProgramFor(file, ir, options), ir, layout: options.layout ?? 'optimized', arch };
 }
 
 /** As compilePolicy, for policy text in hand; `file` names it in errors and anchors its includes. */
 export function compilePolicyText(text: string, file: string, options: CompileOptions = {}): CompiledPolicy {
   const arch = archTable(options.arch);
   const ir = parsePolicyText(text, file, parseOptionsOf(options, arch));
-  const layout = options.layout ?? 'optimized';
-  return { program: generateProgram(ir, layout, options.strategy), ir, layout, arch };
+  return { program: generateProgramFor(file, ir, options), ir, layout: options.layout ?? 'optimized', arch };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFailureName, readInputText } from '../util/read-input-file.js';
 import type { ArchTable } from './types.js';
 
 /** A Minijail-format arch file (`constants.json`) that cannot be used. */
@@ -25,7 +25,8 @@ const OUR_NAME_BY_MINIJAIL_NAME: Readonly<Record<string, string>> = { x86_64: 'x
 function parseJsonWithBigInts(text: string): unknown {
   const marker = '__jail_run_bigint__:';
   const protectedText = text.replace(
-    /("(?:[^"\\]|\\.)*")|(-?\d+)(?![\d.eE])/g,
+    // Only whole integers: the digits of 1.5 or 1e5 stay a number, which the checks below refuse by name.
+    /("(?:[^"\\]|\\.)*")|(?<![\d.eE+-])(-?\d+)(?![\d.eE])/g,
     (match, quoted: string | undefined, digits: string | undefined) =>
       quoted !== undefined ? quoted : `"${marker}${digits}"`,
   );
@@ -92,10 +93,9 @@ export function parseArchJson(text: string, file: string): ArchTable {
 export function loadArchJson(file: string): ArchTable {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ArchFileError(file, `cannot read arch file (${code})`);
+    throw new ArchFileError(file, `cannot read arch file (${readFailureName(error)})`);
   }
   return parseArchJson(text, file);
 }

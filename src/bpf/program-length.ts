@@ -9,9 +9,11 @@ export class ProgramTooLongError extends Error {
   constructor(
     readonly length: number,
     readonly limit = BPF_MAXINSNS,
+    /** The policy the program was compiled from, when known. */
+    readonly file?: string,
   ) {
     super(
-      `the compiled filter has ${length} instructions, more than the kernel's limit of ${limit}; ` +
+      `${file === undefined ? '' : `${file}: `}the compiled filter has ${length} instructions, more than the kernel's limit of ${limit}; ` +
         'split the policy or simplify its argument filters',
     );
     this.name = 'ProgramTooLongError';

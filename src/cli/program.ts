@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT_USAGE_ERROR } from './exit-codes.js';
+import { EXIT_LAUNCHER_FAILURE, EXIT_USAGE_ERROR } from './exit-codes.js';
 import { reportFailure } from './report-failure.js';
 
 /**
@@ -30,6 +30,18 @@ export function buildProgram(outcome: CommandOutcome): Command {
   return program;
 }
 
+/**
+ * `jail-run [options] -- PROGRAM` rather than a subcommand: there jail-run's
+ * own failures, usage errors included, exit 125 as env(1)'s do, so that a
+ * caller can tell them from the program's statuses.
+ */
+function isRunMode(program: Command, argv: readonly string[]): boolean {
+  const first = argv[0];
+  if (first === undefined || first === 'help') return false;
+  if (program.commands.some((command) => command.name() === first || command.aliases().includes(first))) return false;
+  return first.startsWith('-') || argv.includes('--');
+}
+
 /** Runs the CLI and returns the exit status; never throws, never prints a stack trace. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   await import('./commands/index.js');
@@ -39,10 +51,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
     return outcome.exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end through here with exit code 0.
-      return error.exitCode === 0 ? 0 : EXIT_USAGE_ERROR;
-    }
-    return reportFailure(error);
+    // --help and --version end through here with exit code 0.
+    const status = error instanceof CommanderError ? (error.exitCode === 0 ? 0 : EXIT_USAGE_ERROR) : reportFailure(error);
+    return status !== 0 && isRunMode(program, argv) ? EXIT_LAUNCHER_FAILURE : status;
   }
 }

@@ -24,6 +24,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hostArch, resolveArch, type ArchTable } from '../arch/index.js';
 import { decodeProgram, encodeProgram, findProgramProblems, type Instruction } from '../bpf/index.js';
+import { readInputText } from '../util/read-input-file.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { PolicyIR } from '../policy/ir.js';
 import { irFingerprintText } from './ir-fingerprint.js';
@@ -105,7 +106,7 @@ export function compileWithCache(
   const folder = compileCacheDirectory(cacheOptions);
   const entryPath = join(folder, `${sha256(JSON.stringify({ topFile, settings }))}.json`);
 
-  const readFile = compileOptions.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const readFile = compileOptions.readFile ?? readInputText;
   const lookup = readEntry(entryPath, settings);
   if (lookup.kind === 'valid' && filesUnchanged(lookup.entry, readFile)) {
     return { program: lookup.program, arch, outcome: 'hit', files: lookup.entry.files.map((entry) => entry.path), entryPath };

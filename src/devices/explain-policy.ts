@@ -2,9 +2,9 @@
  * Compile-and-explain for a policy file or a catalog device: the library
  * functions behind `jail-run explain`.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compilePolicy, type CompileOptions } from '../compile.js';
+import { readInputText } from '../util/read-input-file.js';
 import { devicePolicyFor, type DevicePolicy, type DeviceSelection } from './device-policy.js';
 import { explainCompiledPolicy, type Explanation } from './explain.js';
 
@@ -13,7 +13,7 @@ export type ExplainOptions = Omit<CompileOptions, 'readFile'>;
 export function explainPolicyFile(file: string, options: ExplainOptions = {}): Explanation {
   const read: string[] = [];
   const readFile = (path: string): string => {
-    const text = readFileSync(path, 'utf8');
+    const text = readInputText(path);
     if (!read.includes(resolve(path))) read.push(resolve(path));
     return text;
   };

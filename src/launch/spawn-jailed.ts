@@ -372,6 +372,7 @@ function isRawFilter(policy: SpawnJailedOptions['policy']): policy is RawFilter 
 
 function preparePolicy(options: SpawnJailedOptions): PreparedPolicy | RawFilter {
   const policy = options.policy;
+  if (typeof policy !== 'string' && (typeof policy !== 'object' || policy === null)) throw new TypeError('spawnJailed: options.policy must be a policy file, a compiled policy or a raw filter');
   if (isRawFilter(policy)) return policy;
   if (typeof policy !== 'string') return { ir: policy.ir, layout: policy.layout, strategy: options.policyOptions?.strategy ?? 'bst' };
   const arch = options.arch === undefined ? resolveArch(hostArch()) : typeof options.arch === 'string' ? resolveArch(options.arch) : options.arch;

@@ -1,3 +1,5 @@
+import { readFailureName } from '../util/read-input-file.js';
+
 /**
  * The top-level policy file cannot be read. Not a PolicyError: there is no
  * line to point at. Like the reference (argparse), it is a usage problem, so
@@ -12,7 +14,7 @@ export class PolicyFileError extends Error {
     cause: unknown,
   ) {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'unreadable';
-    super(`cannot read policy file ${file} (${code})`);
+    super(`cannot read policy file ${file} (${readFailureName(cause)})`);
     this.name = 'PolicyFileError';
     this.code = code;
   }

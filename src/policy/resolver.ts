@@ -9,7 +9,6 @@
  * are read, an included file completely at its `@include`, and the
  * unconditional-suffix check runs last.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ArchTable } from '../arch/types.js';
 import { SECCOMP_RET_ALLOW } from '../bpf/instruction.js';
@@ -24,6 +23,7 @@ import { errorAfterLine, errorAtFileStart, errorAtToken } from './report.js';
 import { expandSyscallDescriptor, type NamedSyscall } from './syscall-descriptors.js';
 import type { ExpressionSyntax, FilterStatement, PolicyStatement } from './syntax.js';
 import { evaluateValue, singleConstantValue } from './values.js';
+import { readInputText } from '../util/read-input-file.js';
 
 export interface ParseOptions {
   readonly arch: ArchTable;
@@ -51,7 +51,8 @@ export const DEFAULT_INCLUDE_DEPTH_LIMIT = 10;
  */
 const MAX_NESTED_FILES = 1000;
 
-const readUtf8 = (file: string): string => readFileSync(file, 'utf8');
+// Bounded: an @include of /dev/zero or of a huge file is an error, not a hang.
+const readUtf8 = readInputText;
 
 /**
  * Python's os.path.normpath, which the reference's error messages show:

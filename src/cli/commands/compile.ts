@@ -24,6 +24,7 @@ function chooseOutput(positional: string | undefined, option: string | undefined
     throw new UsageError(`two outputs given (${positional} and -o ${option}): give one`);
   }
   const output = positional ?? option;
+  if (output === '') throw new UsageError('the output is an empty name: name a file, or - for standard output');
   if (output === undefined) throw new UsageError('no output given: name a file (OUTPUT or -o FILE), or -o - for standard output');
   return output;
 }

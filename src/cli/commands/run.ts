@@ -7,6 +7,7 @@
  * --transport T`) plug in through `addRunPolicySource`: each source adds its
  * options to the root command and turns their values into a policy file.
  */
+import { fstatSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { Option, type Command } from 'commander';
 import type { ArchTable } from '../../arch/index.js';
@@ -18,6 +19,7 @@ import { EXIT_LAUNCHER_FAILURE, EXIT_SIGNAL_BASE } from '../exit-codes.js';
 import { addPolicyOptions, compileOptionsFrom, ensurePolicyReadable, type PolicyOptionValues } from '../policy-options.js';
 import { registerCommand, type CommandOutcome } from '../program.js';
 import { UsageError } from '../report-failure.js';
+import { closestName, didYouMean } from '../../util/closest-name.js';
 
 /** Option values of the root mode. Sources add their own keys. */
 export interface RunValues extends PolicyOptionValues {
@@ -76,13 +78,13 @@ function choosePolicy(values: RunValues, arch: ArchTable): string {
 const rawArgsOf = (command: Command): readonly string[] => (command as unknown as { rawArgs?: string[] }).rawArgs ?? [];
 
 /** Everything after the first `--` of the command line: the program and its arguments. */
-function programAfterSeparator(rawArgs: readonly string[], operands: readonly string[]): string[] {
+function programAfterSeparator(rawArgs: readonly string[], operands: readonly string[], commandNames: readonly string[]): string[] {
   const separator = rawArgs.indexOf('--');
   if (operands.length === 0) throw new UsageError('no program: jail-run --policy FILE [options] -- PROGRAM [ARGS]');
   // Operands before the "--" are not a program: most likely a mistyped subcommand.
   if (separator < 0 || rawArgs.length - separator - 1 !== operands.length) {
     throw new UsageError(
-      `unknown command "${operands[0]}"; to run a program under a policy put it after "--": ` +
+      `unknown command "${operands[0]}"${didYouMean(closestName(operands[0], commandNames))}; to run a program under a policy put it after "--": ` +
         `jail-run --policy FILE -- ${operands.join(' ')}`,
     );
   }
@@ -91,6 +93,11 @@ function programAfterSeparator(rawArgs: readonly string[], operands: readonly st
 
 function collectFd(text: string, previous: number[] | undefined): number[] {
   if (!/^\d+$/.test(text) || Number(text) < 3 || Number(text) > 1023) throw new UsageError(`--pass-fd wants a descriptor number from 3 to 1023, not "${text}"`);
+  try {
+    fstatSync(Number(text));
+  } catch {
+    throw new UsageError(`--pass-fd ${text}: jail-run has no descriptor ${text} open to pass on (start it with one, e.g. ${text}<FILE)`);
+  }
   return [...(previous ?? []), Number(text)];
 }
 
@@ -169,7 +176,7 @@ registerCommand((program: Command, outcome: CommandOutcome) => {
   program.action(async (operands: string[], values: RunValues) => {
     let argv: string[];
     try {
-      argv = programAfterSeparator(rawArgsOf(program), operands);
+      argv = programAfterSeparator(rawArgsOf(program), operands, program.commands.map((command) => command.name()));
     } catch (error) {
       if (operands.length === 0 && values.policy === undefined) {
         program.outputHelp();

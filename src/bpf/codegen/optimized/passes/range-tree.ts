@@ -47,7 +47,7 @@ export interface RangeTreeRequest {
   readonly background: NodeId;
   /** Values the word can take here (inclusive); default the whole word. */
   readonly domain?: { readonly low: number; readonly high: number };
-  /** 'bst' (default): the optimal tree; 'linear': one chain, most frequent first. */
+  /** 'bst' (default): the optimal tree; 'linear': one chain, the most weight per test first. */
   readonly strategy?: 'bst' | 'linear';
 }
 

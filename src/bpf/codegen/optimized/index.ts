@@ -16,7 +16,7 @@ import { pruneImpliedTests } from './passes/prune-implied-tests.js';
 import { buildProgramGraph } from './passes/syscall-dispatch.js';
 
 export interface OptimizedLayoutOptions {
-  /** Syscall-number dispatch and switches: 'bst' (default) the cost-optimal tree, 'linear' one chain, the most weight per test first. */
+  /** Syscall-number dispatch: 'bst' (default) the cost-optimal tree, 'linear' one chain, the most weight per test first (switches on arguments always use the tree). */
   readonly strategy?: 'bst' | 'linear';
 }
 

@@ -38,7 +38,7 @@ export function addPolicyOptions(command: Command): Command {
 }
 
 function parseDepthLimit(text: string): number {
-  if (!/^\d+$/.test(text)) throw new UsageError(`--include-depth-limit wants a whole number, not "${text}"`);
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`--include-depth-limit wants a whole number of at least 1, not "${text}"`);
   return Number(text);
 }
 

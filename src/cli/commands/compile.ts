@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { encodeProgram, renderCHeader } from '../../bpf/index.js';
@@ -45,6 +46,17 @@ function chooseHeaderName(values: CompileCommandValues, output: string, policy: 
   return /^[0-9]/.test(name) || name === '' ? `_${name}` : name;
 }
 
+/** Both paths name one existing file (through links or different spellings). */
+function isSameFile(first: string, second: string): boolean {
+  try {
+    const a = statSync(first);
+    const b = statSync(second);
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** Atomic: on any failure the old file (or its absence) stays as it was. */
 function writeOutput(output: string, content: string | Uint8Array): void {
   try {
@@ -69,6 +81,7 @@ registerCommand((program: Command) => {
     .addOption(new Option('-q, --quiet', 'no summary line on stderr'))
     .action((policy: string, positionalOutput: string | undefined, values: CompileCommandValues) => {
       const output = chooseOutput(positionalOutput, values.output);
+      if (output !== STDOUT && isSameFile(output, policy)) throw new UsageError(`the output ${output} is the policy itself: name another file`);
       const format = chooseFormat(output, values.format);
       const headerName = format === 'c-header' ? chooseHeaderName(values, output, policy) : undefined;
       if (headerName !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(headerName)) {

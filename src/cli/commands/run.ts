@@ -196,6 +196,10 @@ registerCommand((program: Command, outcome: CommandOutcome) => {
       }
       const message = error instanceof Error ? error.message : String(error);
       process.stderr.write(`jail-run: ${message}\n`);
+      // As in report-failure.ts: the stack only on request, and only for what may be a bug in jail-run.
+      if (process.env.JAIL_RUN_DEBUG && !(error instanceof LaunchError || error instanceof UsageError) && error instanceof Error && error.stack) {
+        process.stderr.write(`${error.stack}\n`);
+      }
       outcome.exitCode = error instanceof LaunchError ? error.exitCode : EXIT_LAUNCHER_FAILURE;
     }
   });

@@ -33,6 +33,8 @@ export {
   encodeProgram,
   decodeProgram,
   renderCHeader,
+  generateMinijailProgram,
+  generateOptimizedProgram,
   disassemble,
   simulate,
   makeSeccompData,

@@ -17,3 +17,4 @@ export { cachedSyscalls, isConstantAllow, CACHED_ARCHES_BY_KERNEL, type CacheOpt
 export { checkProgramLength, ProgramTooLongError } from './program-length.js';
 export * from './audit-arch.js';
 export { generateMinijailProgram, type DispatchStrategy, type MinijailLayoutOptions } from './codegen/minijail/index.js';
+export { generateOptimizedProgram, buildOptimizedGraph, type OptimizedLayoutOptions } from './codegen/optimized/index.js';

@@ -7,8 +7,8 @@
  * (or temp file) left behind, and no hang (a child still running after its
  * time limit fails the row).
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -93,6 +93,8 @@ function writeFixtures(): void {
   writeFileSync(at('truncated-mid-record.bpf'), x86.subarray(0, 20));
   writeFileSync(at('truncated-at-record.bpf'), x86.subarray(0, 16));
   writeFileSync(at('not-seccomp.bpf'), readFileSync(process.execPath).subarray(0, 8 * 512));
+  // 20,000 RETs: far more disassembly than a pipe holds.
+  writeFileSync(at('many.bpf'), encodeProgram(Array.from({ length: 20_000 }, () => ({ code: 0x06, jt: 0, jf: 0, k: 0x7fff0000 }))));
 
   writeFileSync(at('no-exec-bit.sh'), '#!/bin/sh\nexit 0\n');
   writeFileSync(at('missing-interpreter.sh'), '#!/nonexistent/interpreter\nexit 0\n');
@@ -242,6 +244,35 @@ describe.each([
   ['run mode', runRows],
 ])('bad input: %s', (_area, rows) => {
   it.each(rows.map((row) => [row.name, row] as const))('%s', (_name, row) => runRow(row));
+});
+
+describe('bad input: standard output that cannot be written', () => {
+  const cleanEnvironment = (): NodeJS.ProcessEnv => {
+    const env = { ...process.env };
+    delete env.JAIL_RUN_DEBUG;
+    return env;
+  };
+
+  it('a full disk (/dev/full): a one-line error and exit 1', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const result = spawnSync(process.execPath, [cliEntry, 'disasm', 'arm.bpf'], { cwd: scratch, env: cleanEnvironment(), stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: ROW_TIME_LIMIT_MS });
+      expect(result.stderr).toMatch(/^jail-run: cannot write standard output \(ENOSPC\)\n$/);
+      expect(result.status).toBe(1);
+    } finally {
+      closeSync(full);
+    }
+  });
+
+  it('a reader that goes away (disasm | head): exit 128+SIGPIPE, no stack', async () => {
+    const child = spawn(process.execPath, [cliEntry, 'disasm', 'many.bpf', '--no-verify'], { cwd: scratch, env: cleanEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    expect(stderr).not.toContain(STACK_FRAME);
+    expect(status).toBe(141);
+  });
 });
 
 // --- the library: typed errors, not opaque ones ---------------------------

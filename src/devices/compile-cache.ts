@@ -19,11 +19,12 @@
  * addressed and never stale; they share the format and the checks above.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hostArch, resolveArch, type ArchTable } from '../arch/index.js';
 import { decodeProgram, encodeProgram, findProgramProblems, type Instruction } from '../bpf/index.js';
+import { makeFolder } from '../util/make-folder.js';
 import { readInputText } from '../util/read-input-file.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 import type { PolicyIR } from '../policy/ir.js';
@@ -200,7 +201,7 @@ function filesUnchanged(entry: CacheEntry, readFile: (path: string) => string): 
 /** Writing the cache is best effort: an unwritable cache folder must not stop a device from running. */
 function storeEntry(folder: string, entryPath: string, entry: CacheEntry): boolean {
   try {
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    makeFolder(folder, 0o700);
     writeFileAtomic(entryPath, `${JSON.stringify(entry)}\n`, 0o600);
     return true;
   } catch {

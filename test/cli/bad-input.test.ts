@@ -22,7 +22,7 @@ import { LaunchError } from '../../src/launch/errors.js';
 import { spawnJailed } from '../../src/launch/spawn-jailed.js';
 import { PolicyError } from '../../src/policy/errors.js';
 import { PolicyFileError } from '../../src/policy/policy-file-error.js';
-import { buildProject, cliEntry } from './run-cli.js';
+import { buildProject, cliEntry, projectRoot } from './run-cli.js';
 
 /** A stack frame as Node prints it. */
 const STACK_FRAME = '    at ';
@@ -272,6 +272,21 @@ describe('bad input: standard output that cannot be written', () => {
     const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     expect(stderr).not.toContain(STACK_FRAME);
     expect(status).toBe(141);
+  });
+});
+
+describe('bad input: a cache folder that cannot be made', () => {
+  it('under /proc: the device still compiles (the cache is best effort) and nothing loops', () => {
+    // In a child with a time limit: the loop this guards against was synchronous and would hang the test worker.
+    const script = `
+      const { compileWithCache } = await import(${JSON.stringify(join(projectRoot, 'dist/src/devices/compile-cache.js'))});
+      const { compilePolicy } = await import(${JSON.stringify(join(projectRoot, 'dist/src/compile.js'))});
+      const result = compileWithCache(${JSON.stringify(at('ok.policy'))}, { arch: 'x86_64' }, compilePolicy, { cacheDir: '/proc/jail-run-no-such-folder/cache' });
+      process.stdout.write(String(result.program.length));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: ROW_TIME_LIMIT_MS });
+    expect(result.signal, 'still running: mkdir loops').toBeNull();
+    expect(result.stderr).toBe('');
+    expect(Number(result.stdout)).toBeGreaterThan(0);
   });
 });
 

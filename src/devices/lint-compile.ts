@@ -52,7 +52,8 @@ export function checkCompiles(folder: ArchFolder, compile: PolicyCompiler): { fi
             file: file.path,
             line: 1,
             column: 1,
-            message: `does not compile for ${folder.arch} (${layout} layout): ${(error as Error).message}`,
+            // The finding already names the file; drop it from a message that starts with it (a too-long program).
+            message: `does not compile for ${folder.arch} (${layout} layout): ${(error as Error).message.replace(`${file.path}: `, '')}`,
           });
         }
       }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../devices/package-root.js';
 import { EXIT_LAUNCHER_FAILURE, EXIT_USAGE_ERROR } from './exit-codes.js';
 import { reportFailure } from './report-failure.js';
 
@@ -27,6 +28,8 @@ export function buildProgram(outcome: CommandOutcome): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   for (const registrar of registrars) registrar(program, outcome);
+  // The root has an action (the run mode), so commander adds neither of these by itself.
+  program.version(packageVersion(), '-V, --version').helpCommand(true);
   return program;
 }
 

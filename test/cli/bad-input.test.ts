@@ -7,7 +7,7 @@
  * (or temp file) left behind, and no hang (a child still running after its
  * time limit fails the row).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { LaunchError } from '../../src/launch/errors.js';
 import { spawnJailed } from '../../src/launch/spawn-jailed.js';
 import { PolicyError } from '../../src/policy/errors.js';
 import { PolicyFileError } from '../../src/policy/policy-file-error.js';
-import { buildProject, cliEntry, projectRoot } from './run-cli.js';
+import { projectRoot } from './run-cli.js';
 
 /** A stack frame as Node prints it: "    at f (file:12:34)" or "    at file:12:34" (help text may wrap to "    at the ..."). */
 const STACK_FRAME = /^ {4}at .*:\d+:\d+\)?$/m;
@@ -30,6 +30,9 @@ const STACK_FRAME = /^ {4}at .*:\d+:\d+\)?$/m;
 const ROW_TIME_LIMIT_MS = 30_000;
 
 let scratch: string;
+/** The private build's folder and CLI entry (see buildPrivateCopy). */
+let buildFolder: string;
+let cliEntry: string;
 /** A path in the scratch folder. */
 const at = (...parts: string[]): string => join(scratch, ...parts);
 /** Where rows write; it must be empty after every row (no output, no temp file). */
@@ -111,14 +114,33 @@ function writeFixtures(): void {
   writeFileSync(at('policies', 'x86_64', 'gamma_device.policy'), '@include ./common_device.policy\n@include ./gamma.policy\n');
 }
 
+/**
+ * The project built into a folder of this test's own: `npm run build` from
+ * another test file (or an engineer) rewrites dist/ file by file, and a CLI
+ * started meanwhile can import a half-written module. Inside the project
+ * (node_modules/.cache) so that modules still find the package root.
+ */
+function buildPrivateCopy(): void {
+  buildFolder = join(projectRoot, 'node_modules', '.cache', 'jail-run-bad-input', String(process.pid));
+  rmSync(buildFolder, { recursive: true, force: true });
+  try {
+    execFileSync(join(projectRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json', '--outDir', buildFolder], { cwd: projectRoot, stdio: 'pipe', encoding: 'utf8' });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`tsc failed:\n${stdout}${stderr}`);
+  }
+  cliEntry = join(buildFolder, 'src', 'cli', 'main.js');
+}
+
 beforeAll(() => {
-  buildProject();
+  buildPrivateCopy();
   scratch = mkdtempSync(join(tmpdir(), 'jail-run-bad-input-'));
   writeFixtures();
 }, 180_000);
 
 afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
+  if (buildFolder) rmSync(buildFolder, { recursive: true, force: true });
 });
 
 const output = (name = 'filter.bpf'): string => join(outputs(), name);
@@ -281,8 +303,8 @@ describe('bad input: a cache folder that cannot be made', () => {
   it('under /proc: the device still compiles (the cache is best effort) and nothing loops', () => {
     // In a child with a time limit: the loop this guards against was synchronous and would hang the test worker.
     const script = `
-      const { compileWithCache } = await import(${JSON.stringify(join(projectRoot, 'dist/src/devices/compile-cache.js'))});
-      const { compilePolicy } = await import(${JSON.stringify(join(projectRoot, 'dist/src/compile.js'))});
+      const { compileWithCache } = await import(${JSON.stringify(join(buildFolder, 'src/devices/compile-cache.js'))});
+      const { compilePolicy } = await import(${JSON.stringify(join(buildFolder, 'src/compile.js'))});
       const result = compileWithCache(${JSON.stringify(at('ok.policy'))}, { arch: 'x86_64' }, compilePolicy, { cacheDir: '/proc/jail-run-no-such-folder/cache' });
       process.stdout.write(String(result.program.length));`;
     const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: ROW_TIME_LIMIT_MS });

@@ -95,7 +95,7 @@ export function resolveDevicePolicy(device: string, transport: string = 'virtio'
     const hint =
       otherArches.length > 0
         ? ` (it exists for ${[...new Set(otherArches)].join(', ')})`
-        : didYouMean(device, devices);
+        : didYouMean(deviceOfFileName(device), devices);
     throw new DeviceCatalogError('unknown-device', `no device "${device}" for arch ${archName}${hint}; devices for ${archName}: ${devices.join(', ')}`);
   }
   const match = transports.find((entry) => entry.transport === wantedTransport);
@@ -125,6 +125,9 @@ function existingPolicyDirectory(options: CatalogOptions): string {
   }
   return root;
 }
+
+/** A policy's file name given as the device ("block_device_vhost_user.policy") is a likely slip: hint at its device. */
+const deviceOfFileName = (name: string): string => name.replace(/\.policy$/, '').replace(/_device(_vhost_user|_vvu)?$/, '');
 
 function didYouMean(requested: string, candidates: Iterable<string>): string {
   const suggestion = closestName(requested, candidates);

@@ -250,6 +250,7 @@ const runRows: Row[] = [
   { name: 'a policy over 4096 instructions', argv: () => ['--policy', '5000-rules.policy', '--layout', 'minijail', '--', '/bin/true'], exit: 125, stderr: /5000-rules\.policy: the compiled filter has \d+ instructions/ },
   { name: '--arch typo', argv: () => ['--policy', 'ok.policy', '--arch', 'amd46', '--', '/bin/true'], exit: 125, stderr: /unknown arch "amd46" \(did you mean "amd64"\?\)/ },
   { name: '--device typo', argv: () => ['--device', 'blok', '--arch', 'x86_64', '--', '/bin/true'], exit: 125, stderr: /no device "blok" for arch x86_64 \(did you mean "block"\?\)/ },
+  { name: 'a policy file name as the device', argv: () => ['--device', 'block_device_vhost_user.policy', '--arch', 'x86_64', '--', '/bin/true'], exit: 125, stderr: /no device "block_device_vhost_user\.policy" for arch x86_64 \(did you mean "block"\?\)/ },
   { name: '--transport typo', argv: () => ['--device', 'block', '--transport', 'vhost', '--arch', 'x86_64', '--', '/bin/true'], exit: 125, stderr: /unknown transport "vhost"/ },
   { name: '--policy-dir is a file', argv: () => ['--device', 'block', '--policy-dir', 'ok.policy', '--', '/bin/true'], exit: 125, stderr: /ok\.policy \(given with --policy-dir\) does not exist or is not a folder/ },
   { name: 'a device whose fragment is missing', argv: () => ['--device', 'gamma', '--arch', 'x86_64', '--policy-dir', 'policies', '--', '/bin/true'], exit: 125, stderr: /gamma_device\.policy\(2:10\): Could not @include/ },

@@ -4,7 +4,7 @@
  * the transport (design §5). Nothing here lists devices by hand.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { hostArch, resolveArch, SHIPPED_ARCHES, type ShippedArch } from '../arch/index.js';
 import { closestName } from '../util/closest-name.js';
 import { classifyPolicyFile, loadableFileName, parseTransport, TRANSPORTS, type Transport } from './naming.js';
@@ -85,7 +85,8 @@ export function resolveDevicePolicy(device: string, transport: string = 'virtio'
     throw new DeviceCatalogError(
       'no-policies-for-arch',
       `no device policies for arch ${archName} in ${join(root, archName)}` +
-        (elsewhere.length > 0 ? `; device policies exist for: ${elsewhere.join(', ')}` : ''),
+        (elsewhere.length > 0 ? `; device policies exist for: ${elsewhere.join(', ')}` : '') +
+        archFolderHint(root),
     );
   }
   const devices = [...new Set(forArch.map((entry) => entry.device))];
@@ -124,6 +125,13 @@ function existingPolicyDirectory(options: CatalogOptions): string {
     throw new DeviceCatalogError('no-policy-folder', `policies folder ${root} (${policyDirectoryOrigin(options)}) does not exist or is not a folder`);
   }
   return root;
+}
+
+/** The commonest slip with --policy-dir: naming one arch folder (policies/x86_64) instead of the folder above. */
+export function archFolderHint(root: string): string {
+  return (SHIPPED_ARCHES as readonly string[]).includes(basename(root))
+    ? `; ${root} looks like an arch folder itself: give the folder above it, ${dirname(root)}`
+    : '';
 }
 
 /** A policy's file name given as the device ("block_device_vhost_user.policy") is a likely slip: hint at its device. */

@@ -234,6 +234,7 @@ const catalogRows: Row[] = [
   { name: 'explain: @frequency /dev/zero', argv: () => ['explain', 'frequency-dev-zero.policy'], exit: 1, stderr: /^frequency-dev-zero\.policy\(1:12\): Could not open frequency file \/dev\/zero\n/ },
   { name: 'devices: --arch typo', argv: () => ['devices', '--arch', 'x68_64'], exit: 2, stderr: /unknown arch "x68_64" \(did you mean "x86_64"\?\)/ },
   { name: 'devices: --policy-dir is a file', argv: () => ['devices', '--policy-dir', 'ok.policy'], exit: 2, stderr: /does not exist or is not a folder/ },
+  { name: 'devices: --policy-dir names an arch folder', argv: () => ['devices', '--policy-dir', at('policies', 'x86_64')], exit: 2, stderr: /no arch folders \(x86_64, aarch64, arm\) in .*x86_64; .* looks like an arch folder itself: give the folder above it/ },
 ];
 
 const runRows: Row[] = [

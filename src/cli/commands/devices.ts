@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { SHIPPED_ARCHES } from '../../arch/index.js';
-import { catalogArches, DeviceCatalogError, listDevices, type DeviceEntry } from '../../devices/catalog.js';
+import { archFolderHint, catalogArches, DeviceCatalogError, listDevices, type DeviceEntry } from '../../devices/catalog.js';
 import { TRANSPORTS } from '../../devices/naming.js';
 import { policyDirectory } from '../../devices/policy-directory.js';
 import { registerCommand } from '../program.js';
@@ -44,6 +44,11 @@ registerCommand((program: Command) => {
         entries = listDevices(options.arch, catalog);
         arches = options.arch === undefined ? catalogArches(catalog) : [...new Set(entries.map((entry) => entry.arch))];
         if (options.arch !== undefined && arches.length === 0) arches = [options.arch];
+        // No arch folder at all is a wrong folder, not an empty catalog.
+        if (options.arch === undefined && arches.length === 0) {
+          const root = policyDirectory(catalog);
+          throw new UsageError(`no arch folders (${SHIPPED_ARCHES.join(', ')}) in ${root}${archFolderHint(root)}`);
+        }
       } catch (error) {
         if (error instanceof DeviceCatalogError) throw new UsageError(error.message);
         throw error;

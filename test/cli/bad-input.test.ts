@@ -26,6 +26,7 @@ import { projectRoot } from './run-cli.js';
 
 /** A stack frame as Node prints it: "    at f (file:12:34)" or "    at file:12:34" (help text may wrap to "    at the ..."). */
 const STACK_FRAME = /^ {4}at .*:\d+:\d+\)?$/m;
+const NOBODY = 65534;
 /** Long enough for the 5000-rule policy on a loaded machine; a hang ends the row well before the test's own limit. */
 const ROW_TIME_LIMIT_MS = 30_000;
 
@@ -45,6 +46,8 @@ interface Row {
   readonly stderr: RegExp;
   readonly stdout?: RegExp;
   readonly env?: NodeJS.ProcessEnv;
+  /** Run as an unprivileged user when the tests run as root, so that mode 000 and 555 mean unreadable and unwritable. */
+  readonly unprivileged?: boolean;
   /** Further checks after the run (a file that must be unchanged, ...). */
   readonly after?: () => void;
 }
@@ -53,7 +56,8 @@ function runRow(row: Row): void {
   const env = { ...process.env, ...row.env };
   delete env.MINIJAIL_DEFAULT_RET_LOG;
   if (row.env?.JAIL_RUN_DEBUG === undefined) delete env.JAIL_RUN_DEBUG;
-  const result = spawnSync(process.execPath, [cliEntry, ...row.argv()], { cwd: scratch, env, timeout: ROW_TIME_LIMIT_MS, encoding: 'utf8' });
+  const asNobody = row.unprivileged === true && process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
+  const result = spawnSync(process.execPath, [cliEntry, ...row.argv()], { cwd: scratch, env, timeout: ROW_TIME_LIMIT_MS, encoding: 'utf8', ...asNobody });
   expect(result.signal, `still running after ${ROW_TIME_LIMIT_MS} ms (a hang?)`).toBeNull();
   const stderr = result.stderr;
   expect(stderr).toMatch(row.stderr);
@@ -84,6 +88,10 @@ function writeFixtures(): void {
   // 5000 distinct argument values, spread so that no range merges them: far over 4096 instructions in either layout.
   const values = Array.from({ length: 5000 }, (_, index) => index * 7919 + 3);
   writeFileSync(at('5000-rules.policy'), values.map((value) => `ioctl: arg1 == ${value}`).join('\n') + '\n');
+  // Unreadable for the row's user (see Row.unprivileged), and a folder it cannot write in.
+  writeFileSync(at('unreadable.policy'), OK_POLICY, { mode: 0o000 });
+  writeFileSync(at('includes-unreadable.policy'), '@include ./unreadable.policy\n');
+  mkdirSync(at('read-only-folder'), { mode: 0o555 });
   writeFileSync(
     at('fraction-arch.json'),
     JSON.stringify({ arch_nr: 0xc000003e, arch_name: 'x86_64', bits: 64, syscalls: { read: 0 }, constants: { O_RDONLY: 1.5 } }),
@@ -135,6 +143,8 @@ function buildPrivateCopy(): void {
 beforeAll(() => {
   buildPrivateCopy();
   scratch = mkdtempSync(join(tmpdir(), 'jail-run-bad-input-'));
+  // The unprivileged rows' user must get in.
+  chmodSync(scratch, 0o755);
   writeFixtures();
 }, 180_000);
 
@@ -177,6 +187,9 @@ const compileRows: Row[] = [
   { name: '-o with an empty name', argv: () => ['compile', 'ok.policy', '-o', ''], exit: 2, stderr: /the output is an empty name/ },
   { name: '-o onto the policy itself', argv: () => ['compile', 'ok.policy', '-o', './ok.policy'], exit: 2, stderr: /the output \.\/ok\.policy is the policy itself/, after: () => unchanged(at('ok.policy'), OK_POLICY)() },
   { name: '-o /dev/full: the device is written in place and reports ENOSPC', argv: () => ['compile', 'ok.policy', '-o', '/dev/full'], exit: 1, stderr: /cannot write \/dev\/full \(ENOSPC\)/, after: () => expect(statSync('/dev/full').isCharacterDevice()).toBe(true) },
+  { name: 'an unreadable policy', argv: () => ['compile', 'unreadable.policy', '-o', output()], unprivileged: true, exit: 2, stderr: /cannot read policy file unreadable\.policy \(EACCES\)/ },
+  { name: 'an unreadable @include', argv: () => ['compile', 'includes-unreadable.policy', '-o', output()], unprivileged: true, exit: 1, stderr: /^includes-unreadable\.policy\(1:10\): Could not @include .*unreadable\.policy\n/ },
+  { name: '-o into a folder without write permission', argv: () => ['compile', 'ok.policy', '-o', at('read-only-folder', 'filter.bpf')], unprivileged: true, exit: 1, stderr: /cannot write .*read-only-folder\/filter\.bpf \(EACCES\)/, after: () => expect(readdirSync(at('read-only-folder'))).toEqual([]) },
   { name: 'two different outputs', argv: () => ['compile', 'ok.policy', output('a.bpf'), '-o', output('b.bpf')], exit: 2, stderr: /two outputs given/ },
   { name: '--arch typo', argv: () => ['compile', 'ok.policy', '-o', output(), '--arch', 'x86-64'], exit: 2, stderr: /unknown arch "x86-64" \(did you mean "x86_64"\?\)/ },
   { name: '--arch-json missing', argv: () => ['compile', 'ok.policy', '-o', output(), '--arch-json', 'missing.json'], exit: 2, stderr: /missing\.json: cannot read arch file \(ENOENT\)/ },
@@ -211,6 +224,7 @@ const disasmRows: Row[] = [
   { name: 'not a seccomp filter (an executable)', argv: () => ['disasm', 'not-seccomp.bpf'], exit: 1, stderr: /not-seccomp\.bpf is not a seccomp filter[^]*opcode[^]*--no-verify/ },
   { name: 'a filter for arm with --arch x86_64', argv: () => ['disasm', 'arm.bpf', '--arch', 'x86_64'], exit: 2, stderr: /arm\.bpf checks for arch 0x40000028 \(arm\), not x86_64/ },
   { name: '/dev/zero', argv: () => ['disasm', '/dev/zero'], exit: 2, stderr: /cannot read \/dev\/zero \(EFBIG/ },
+  { name: 'an unreadable file', argv: () => ['disasm', 'unreadable.policy'], unprivileged: true, exit: 2, stderr: /cannot read unreadable\.policy \(EACCES\)/ },
   { name: 'a missing file', argv: () => ['disasm', 'missing.bpf'], exit: 2, stderr: /cannot read missing\.bpf \(ENOENT\)/ },
   { name: 'a folder', argv: () => ['disasm', 'folder'], exit: 2, stderr: /cannot read folder \(EISDIR\)/ },
   { name: '--arch typo', argv: () => ['disasm', 'arm.bpf', '--arch', 'aarch6'], exit: 2, stderr: /unknown arch "aarch6" \(did you mean "aarch64"\?\)/ },
@@ -245,6 +259,7 @@ const runRows: Row[] = [
   { name: 'a script whose interpreter is missing', argv: () => ['--policy', 'ok.policy', '--', at('missing-interpreter.sh')], exit: 127, stderr: /\/nonexistent\/interpreter: no such file/ },
   { name: 'a missing program', argv: () => ['--policy', 'ok.policy', '--', at('missing-program')], exit: 127, stderr: /missing-program: no such file/ },
   { name: 'a program not on PATH', argv: () => ['--policy', 'ok.policy', '--', 'no-such-command-anywhere'], exit: 127, stderr: /no-such-command-anywhere: command not found in PATH/ },
+  { name: 'an unreadable policy', argv: () => ['--policy', 'unreadable.policy', '--', '/bin/true'], unprivileged: true, exit: 125, stderr: /cannot read policy unreadable\.policy: permission denied/ },
   { name: 'a missing policy', argv: () => ['--policy', 'missing.policy', '--', '/bin/true'], exit: 125, stderr: /cannot read policy missing\.policy: no such file/ },
   { name: 'a binary policy', argv: () => ['--policy', 'binary.policy', '--', '/bin/true'], exit: 125, stderr: /^binary\.policy\(1:1\): invalid token\n/ },
   { name: 'a policy with @include /dev/zero', argv: () => ['--policy', 'include-dev-zero.policy', '--', '/bin/true'], exit: 125, stderr: /Could not @include \/dev\/zero/ },

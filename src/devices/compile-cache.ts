@@ -19,7 +19,6 @@
  * addressed and never stale; they share the format and the checks above.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hostArch, resolveArch, type ArchTable } from '../arch/index.js';
@@ -158,7 +157,7 @@ type Lookup =
 function readEntry(entryPath: string, settings: string): Lookup {
   let text: string;
   try {
-    text = readFileSync(entryPath, 'utf8');
+    text = readInputText(entryPath);
   } catch {
     return { kind: 'absent' };
   }

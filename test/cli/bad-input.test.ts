@@ -8,7 +8,7 @@
  * time limit fails the row).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -328,6 +328,29 @@ describe('bad input: a cache folder that cannot be made', () => {
     expect(result.signal, 'still running: mkdir loops').toBeNull();
     expect(result.stderr).toBe('');
     expect(Number(result.stdout)).toBeGreaterThan(0);
+  });
+
+  it('an entry that is a link to /dev/zero: read bounded, then replaced by a real entry (not written through the link)', () => {
+    const cacheDir = at('cache');
+    const script = `
+      const { compileWithCache } = await import(${JSON.stringify(join(buildFolder, 'src/devices/compile-cache.js'))});
+      const { compilePolicy } = await import(${JSON.stringify(join(buildFolder, 'src/compile.js'))});
+      const { readdirSync, rmSync, symlinkSync } = await import('node:fs');
+      const compile = () => compileWithCache(${JSON.stringify(at('ok.policy'))}, { arch: 'x86_64' }, compilePolicy, { cacheDir: ${JSON.stringify(cacheDir)} });
+      compile();
+      for (const name of readdirSync(${JSON.stringify(cacheDir)})) {
+        rmSync(${JSON.stringify(cacheDir)} + '/' + name);
+        symlinkSync('/dev/zero', ${JSON.stringify(cacheDir)} + '/' + name);
+      }
+      process.stdout.write(compile().outcome);`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: ROW_TIME_LIMIT_MS });
+    expect(result.signal, 'still running: an unbounded read').toBeNull();
+    expect(result.stderr).toBe('');
+    expect(result.stdout).not.toBe('hit');
+    const entries = readdirSync(cacheDir);
+    expect(entries.length).toBeGreaterThan(0);
+    for (const name of entries) expect(lstatSync(join(cacheDir, name)).isFile()).toBe(true);
+    expect(statSync('/dev/zero').isCharacterDevice()).toBe(true);
   });
 });
 

@@ -60,7 +60,7 @@ function isSameFile(first: string, second: string): boolean {
 /** Atomic: on any failure the old file (or its absence) stays as it was. */
 function writeOutput(output: string, content: string | Uint8Array): void {
   try {
-    writeFileAtomic(output, content);
+    writeFileAtomic(output, content, 0o644, { followLinks: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new Error(`cannot write ${output} (${code})`);

@@ -88,6 +88,8 @@ function writeFixtures(): void {
   // 5000 distinct argument values, spread so that no range merges them: far over 4096 instructions in either layout.
   const values = Array.from({ length: 5000 }, (_, index) => index * 7919 + 3);
   writeFileSync(at('5000-rules.policy'), values.map((value) => `ioctl: arg1 == ${value}`).join('\n') + '\n');
+  // In the minijail layout about 4070 instructions: it fits alone, not with the launcher's prologue (stage A).
+  writeFileSync(at('near-limit.policy'), values.slice(0, 685).map((value) => `ioctl: arg1 == ${value}`).join('\n') + '\n');
   // Unreadable for the row's user (see Row.unprivileged), and a folder it cannot write in.
   writeFileSync(at('unreadable.policy'), OK_POLICY, { mode: 0o000 });
   writeFileSync(at('includes-unreadable.policy'), '@include ./unreadable.policy\n');
@@ -264,6 +266,13 @@ const runRows: Row[] = [
   { name: 'a binary policy', argv: () => ['--policy', 'binary.policy', '--', '/bin/true'], exit: 125, stderr: /^binary\.policy\(1:1\): invalid token\n/ },
   { name: 'a policy with @include /dev/zero', argv: () => ['--policy', 'include-dev-zero.policy', '--', '/bin/true'], exit: 125, stderr: /Could not @include \/dev\/zero/ },
   { name: 'a policy over 4096 instructions', argv: () => ['--policy', '5000-rules.policy', '--layout', 'minijail', '--', '/bin/true'], exit: 125, stderr: /5000-rules\.policy: the compiled filter has \d+ instructions/ },
+  {
+    name: 'a policy that fits the limit alone but not with the launch prologue',
+    argv: () => ['--policy', 'near-limit.policy', '--layout', 'minijail', '--', '/bin/true'],
+    exit: 125,
+    stderr: /near-limit\.policy with the launch prologue: the compiled filter has \d+ instructions, more than the kernel's limit of 4096/,
+    after: () => expect(compilePolicy(at('near-limit.policy'), { arch: 'x86_64', layout: 'minijail' }).program.length).toBeLessThanOrEqual(4096),
+  },
   { name: '--arch typo', argv: () => ['--policy', 'ok.policy', '--arch', 'amd46', '--', '/bin/true'], exit: 125, stderr: /unknown arch "amd46" \(did you mean "amd64"\?\)/ },
   { name: '--device typo', argv: () => ['--device', 'blok', '--arch', 'x86_64', '--', '/bin/true'], exit: 125, stderr: /no device "blok" for arch x86_64 \(did you mean "block"\?\)/ },
   { name: 'a policy file name as the device', argv: () => ['--device', 'block_device_vhost_user.policy', '--arch', 'x86_64', '--', '/bin/true'], exit: 125, stderr: /no device "block_device_vhost_user\.policy" for arch x86_64 \(did you mean "block"\?\)/ },

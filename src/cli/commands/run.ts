@@ -12,8 +12,9 @@ import { constants as osConstants } from 'node:os';
 import { Option, type Command } from 'commander';
 import type { ArchTable } from '../../arch/index.js';
 import { formatDenialReport, type DenialReport } from '../../launch/denials.js';
+import { ProgramTooLongError } from '../../bpf/program-length.js';
 import { LaunchError } from '../../launch/errors.js';
-import { spawnJailed, type JailedExit, type StdioOption } from '../../launch/spawn-jailed.js';
+import { spawnJailed, type JailedExit, type JailedProcess, type StdioOption } from '../../launch/spawn-jailed.js';
 import { PolicyError } from '../../policy/errors.js';
 import { EXIT_LAUNCHER_FAILURE, EXIT_SIGNAL_BASE } from '../exit-codes.js';
 import { addPolicyOptions, compileOptionsFrom, ensurePolicyReadable, type PolicyOptionValues } from '../policy-options.js';
@@ -125,6 +126,22 @@ function summarizeDenials(denials: readonly DenialReport[]): string {
   return `jail-run: ${denials.length} denied call${denials.length === 1 ? '' : 's'}: ${list}`;
 }
 
+/**
+ * Stage A is the policy plus the launch prologue: a policy that fits the
+ * kernel's limit alone may not with it, and the launcher's error cannot say
+ * which policy that was.
+ */
+function withPolicyNamed<T>(policyFile: string, launch: () => T): T {
+  try {
+    return launch();
+  } catch (error) {
+    if (error instanceof ProgramTooLongError && error.file === undefined) {
+      throw new ProgramTooLongError(error.length, error.limit, `${policyFile} with the launch prologue`);
+    }
+    throw error;
+  }
+}
+
 async function runProgram(values: RunValues, argv: readonly string[], outcome: CommandOutcome): Promise<void> {
   const [file, ...args] = argv;
   const notice = (text: string) => {
@@ -134,23 +151,29 @@ async function runProgram(values: RunValues, argv: readonly string[], outcome: C
   const policyFile = choosePolicy(values, compileOptions.arch);
   ensurePolicyReadable(policyFile);
   const { arch, ...policyOptions } = compileOptions;
-  const child = spawnJailed(file, args, {
-    policy: policyFile,
-    arch,
-    policyOptions,
-    stdio: stdioFor(values.passFd),
-    logFailures: values.logFailures === true,
-    reportErrnoRules: values.reportErrnoRules === true,
-    defaultFromCommandLine: values.defaultAction !== undefined,
-    // A catalog policy (--device) is compiled through the user's compile cache (issue #4); a --policy file fresh each run.
-    ...(policyFile !== values.policy ? { programCache: {} } : {}),
-    ...(values.stageBTimeout !== undefined ? { stageBTimeoutMs: parseTimeout(values.stageBTimeout) } : {}),
-  });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  // Listen before spawning: from the moment the program runs, a SIGTERM must
+  // reach it instead of ending jail-run by default. Listeners run only after
+  // this synchronous spawn, when the child exists.
+  let child: JailedProcess | undefined;
+  const forward = (signal: NodeJS.Signals) => child?.kill(signal);
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-  child.on('notice', notice);
-  child.on('denial', (report) => process.stderr.write(`${formatDenialReport(report)}\n`));
   try {
+    child = withPolicyNamed(policyFile, () =>
+      spawnJailed(file, args, {
+        policy: policyFile,
+        arch,
+        policyOptions,
+        stdio: stdioFor(values.passFd),
+        logFailures: values.logFailures === true,
+        reportErrnoRules: values.reportErrnoRules === true,
+        defaultFromCommandLine: values.defaultAction !== undefined,
+        // A catalog policy (--device) is compiled through the user's compile cache (issue #4); a --policy file fresh each run.
+        ...(policyFile !== values.policy ? { programCache: {} } : {}),
+        ...(values.stageBTimeout !== undefined ? { stageBTimeoutMs: parseTimeout(values.stageBTimeout) } : {}),
+      }),
+    );
+    child.on('notice', notice);
+    child.on('denial', (report) => process.stderr.write(`${formatDenialReport(report)}\n`));
     const exit = await child.exited;
     if (values.logFailures === true && exit.denials.length > 0) process.stderr.write(`${summarizeDenials(exit.denials)}\n`);
     outcome.exitCode = exitStatusOf(exit);

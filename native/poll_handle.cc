@@ -1,8 +1,32 @@
 #include "poll_handle.h"
 
+#include <dlfcn.h>
+
+#include <mutex>
+
 namespace jail_run {
+namespace {
+
+// When a worker thread ends, Node unloads the addons it loaded (dlclose) and
+// only then lets its loop run the close callbacks of handles closed during
+// the environment's clean-up: our callback below would be unmapped code.
+// Loading ourselves once more with RTLD_NODELETE keeps the code mapped for
+// the life of the process. Failure only brings the crash back, so it is not
+// an error.
+void keepCodeLoaded() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Dl_info self{};
+    if (dladdr(reinterpret_cast<void*>(&keepCodeLoaded), &self) != 0 && self.dli_fname != nullptr) {
+      dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    }
+  });
+}
+
+}  // namespace
 
 int PollHandle::startPolling(napi_env env, int fd) {
+  keepCodeLoaded();
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) return UV_EINVAL;
   uv_poll_t* handle = new uv_poll_t;

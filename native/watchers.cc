@@ -5,7 +5,9 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,16 +44,74 @@ Napi::Function functionArgument(const Napi::CallbackInfo& info, size_t index, co
   return info[index].As<Napi::Function>();
 }
 
-// Call into JavaScript from a libuv callback: a handle scope, a callback scope
-// (so promise jobs run afterwards), and an exception in the callback becomes
-// an uncaught exception of the process rather than vanishing.
-void callFromLoop(Napi::Env env, Napi::FunctionReference& callback, Napi::Object receiver, Napi::AsyncContext& context,
+// Everything below that runs from a libuv callback uses the C API with its
+// status checked, not node-addon-api's throwing wrappers: a worker can be
+// terminated from another thread at any moment, after which every call that
+// needs JavaScript fails, and node-addon-api aborts the process while
+// building the C++ exception for such a failure.
+
+// Sets a property; false when JavaScript can no longer run.
+bool put(napi_env env, napi_value object, const char* key, napi_value value) {
+  return napi_set_named_property(env, object, key, value) == napi_ok;
+}
+
+napi_value text(napi_env env, const std::string& value) {
+  napi_value result = nullptr;
+  napi_create_string_utf8(env, value.c_str(), value.size(), &result);
+  return result;
+}
+
+napi_value number(napi_env env, double value) {
+  napi_value result = nullptr;
+  napi_create_double(env, value, &result);
+  return result;
+}
+
+napi_value bigint(napi_env env, uint64_t value) {
+  napi_value result = nullptr;
+  napi_create_bigint_uint64(env, value, &result);
+  return result;
+}
+
+bool canCallIntoJs(napi_env env);
+
+// Call into JavaScript from a libuv callback, through node::MakeCallback (so
+// promise jobs and the async context work as for any Node callback). A
+// JavaScript exception in the callback becomes an uncaught exception of the
+// process, exactly as one thrown in an fs or timer callback: Node's
+// 'uncaughtException' handlers see it, and without one the process ends
+// with it. Returns false when the environment is ending (a worker being
+// terminated); the callback may or may not have run.
+bool callFromLoop(napi_env env, napi_value callback, napi_value receiver, napi_async_context context,
                   const std::initializer_list<napi_value>& arguments) {
-  try {
-    callback.MakeCallback(receiver, arguments, context);
-  } catch (const Napi::Error& error) {
-    napi_fatal_exception(env, error.Value());
+  napi_value result;
+  const napi_status status =
+      napi_make_callback(env, context, receiver, callback, arguments.size(), arguments.begin(), &result);
+  if (status == napi_ok) return true;
+  napi_value exception = nullptr;
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) napi_get_and_clear_last_exception(env, &exception);
+  if (!canCallIntoJs(env)) return false;
+  if (exception != nullptr) napi_fatal_exception(env, exception);
+  return true;
+}
+
+// False once the environment has stopped running JavaScript (a worker being
+// terminated: its loop may still turn once before the clean-up hooks run).
+// Any node-addon-api call that needs JavaScript would then fail, and building
+// the C++ exception for that failure aborts the process, so ask with the C
+// API first: a property set on a fresh object fails only in that state.
+bool canCallIntoJs(napi_env env) {
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return false;
+  napi_value probe;
+  bool usable = napi_create_object(env, &probe) == napi_ok && napi_set_named_property(env, probe, "probe", probe) == napi_ok;
+  if (!usable) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
   }
+  napi_close_handle_scope(env, scope);
+  return usable;
 }
 
 // Common shape of the three watches: created from native code, keeps itself
@@ -60,7 +120,10 @@ template <typename Derived>
 class Watch : public Napi::ObjectWrap<Derived>, protected PollHandle {
  public:
   explicit Watch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Derived>(info) {}
-  ~Watch() override { closeFd(); }
+  ~Watch() override {
+    unhook();
+    closeFd();
+  }
 
  protected:
   void begin(Napi::Env env, int fd, const char* name) {
@@ -71,30 +134,67 @@ class Watch : public Napi::ObjectWrap<Derived>, protected PollHandle {
       closeFd();
       throw errnoError(env, std::string("cannot watch fd ") + std::to_string(fd), -result);
     }
+    // A worker thread's environment can end while we poll: its loop must not
+    // be closed with our handle open (Node aborts or crashes), and nobody
+    // would be left to answer for the fd or the program.
+    if (napi_add_env_cleanup_hook(env, &Watch::onEnvironmentCleanup, this) == napi_ok) {
+      hookEnv_ = env;
+    }
     this->Ref();
   }
   // Stop polling; with closeTheFd, close the fd too. Idempotent.
   void finish(bool closeTheFd) {
     if (finished_) return;
     finished_ = true;
+    unhook();
     stopPolling();
     if (closeTheFd) closeFd();
     this->Unref();
   }
+  // The environment is going away with this watch still active: no more
+  // JavaScript, only native clean-up. The JS object (and its strong
+  // reference) is finalized later by the environment's own teardown.
+  virtual void onEnvironmentEnd() {}
   void closeFd() {
     if (fd_ >= 0 && ownsFd_) close(fd_);
     fd_ = -1;
   }
-  void call(Napi::FunctionReference& callback, const std::initializer_list<napi_value>& arguments) {
+  // At the top of every poll callback: when JavaScript can no longer run,
+  // stop polling (libuv would call again and again) and leave the rest to
+  // the environment clean-up hook, which still sees this watch as active.
+  bool environmentEnding() {
+    if (canCallIntoJs(this->Env())) return false;
+    stopPolling();
+    return true;
+  }
+  // False when the environment is ending and the callback did not run.
+  bool call(Napi::FunctionReference& callback, const std::initializer_list<napi_value>& arguments) {
     Napi::Env env = this->Env();
     Napi::HandleScope scope(env);
-    callFromLoop(env, callback, this->Value(), *context_, arguments);
+    return callFromLoop(env, callback.Value(), this->Value(), *context_, arguments);
   }
 
   int fd_ = -1;
   bool ownsFd_ = true;
   bool finished_ = false;
   std::unique_ptr<Napi::AsyncContext> context_;
+
+ private:
+  void unhook() {
+    if (hookEnv_ == nullptr) return;
+    napi_remove_env_cleanup_hook(hookEnv_, &Watch::onEnvironmentCleanup, this);
+    hookEnv_ = nullptr;
+  }
+  static void onEnvironmentCleanup(void* data) {
+    Watch* self = static_cast<Watch*>(data);
+    self->hookEnv_ = nullptr;  // Node drops the hook itself once it has run
+    self->finished_ = true;
+    self->stopPolling();
+    self->onEnvironmentEnd();
+    self->closeFd();
+  }
+
+  napi_env hookEnv_ = nullptr;
 };
 
 // ---- exit --------------------------------------------------------------
@@ -119,6 +219,7 @@ class ExitWatch : public Watch<ExitWatch> {
   }
 
   void onPoll(int status) override {
+    if (environmentEnding()) return;
     Napi::HandleScope scope(Env());
     [[maybe_unused]] Napi::Object self = Value();  // alive until we return, whatever finish() lets go of
     siginfo_t child{};
@@ -139,8 +240,29 @@ class ExitWatch : public Watch<ExitWatch> {
       }
     }
     // Otherwise (ECHILD: somebody else reaped it) both stay null.
+    // A false return (the worker was terminated meanwhile) does not tell
+    // whether the callback ran and closed the pidfd: never close it here.
     call(callback_, {code, signal});
     callback_.Reset();
+  }
+
+  // The launching environment (a worker thread) ends before the program:
+  // nobody is left to report its exit or answer its denials, so it is killed
+  // and reaped here (no zombie), and its pidfd, whose JavaScript owner is
+  // gone, is closed. PR_SET_PDEATHSIG would kill it a moment later anyway,
+  // when the thread that cloned it exits, but would leave it unreaped.
+  void onEnvironmentEnd() override {
+    if (fd_ < 0) return;
+    syscall(SYS_pidfd_send_signal, fd_, SIGKILL, nullptr, 0);
+    // libuv made the pidfd non-blocking (waitid would say EAGAIN): wait for
+    // it to become readable, which it does once the program has exited.
+    pollfd exited{fd_, POLLIN, 0};
+    while (poll(&exited, 1, -1) < 0 && errno == EINTR) {
+    }
+    siginfo_t child{};
+    while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd_), &child, WEXITED | WNOHANG) < 0 && errno == EINTR) {
+    }
+    ownsFd_ = true;
   }
 
   Napi::FunctionReference callback_;
@@ -207,6 +329,7 @@ class NotificationListener : public Watch<NotificationListener> {
   // the last process using the filter is gone; poll(2) tells them apart, and
   // RECV is only called when one is pending (it would block otherwise).
   void onPoll(int /*status*/) override {
+    if (environmentEnding()) return;
     Napi::HandleScope scope(Env());
     [[maybe_unused]] Napi::Object self = Value();  // alive until we return, even if a callback closes us
     while (!finished_) {
@@ -233,16 +356,17 @@ class NotificationListener : public Watch<NotificationListener> {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     Napi::Object object = Napi::Object::New(env);
-    object.Set("id", Napi::BigInt::New(env, static_cast<uint64_t>(notification.id)));
-    object.Set("pid", Napi::Number::New(env, notification.pid));
-    object.Set("nr", Napi::Number::New(env, notification.data.nr));
-    object.Set("arch", Napi::Number::New(env, notification.data.arch));
-    object.Set("instructionPointer", Napi::BigInt::New(env, static_cast<uint64_t>(notification.data.instruction_pointer)));
-    Napi::Array args = Napi::Array::New(env, 6);
-    for (uint32_t index = 0; index < 6; index++) {
-      args.Set(index, Napi::BigInt::New(env, static_cast<uint64_t>(notification.data.args[index])));
+    put(env, object, "id", bigint(env, static_cast<uint64_t>(notification.id)));
+    put(env, object, "pid", number(env, notification.pid));
+    put(env, object, "nr", number(env, notification.data.nr));
+    put(env, object, "arch", number(env, notification.data.arch));
+    put(env, object, "instructionPointer", bigint(env, static_cast<uint64_t>(notification.data.instruction_pointer)));
+    napi_value args = nullptr;
+    napi_create_array_with_length(env, 6, &args);
+    for (uint32_t index = 0; index < 6 && args != nullptr; index++) {
+      napi_set_element(env, args, index, bigint(env, static_cast<uint64_t>(notification.data.args[index])));
     }
-    object.Set("args", args);
+    put(env, object, "args", args);
     call(onNotification_, {object});
   }
 
@@ -278,6 +402,7 @@ class ConfirmationWatch : public Watch<ConfirmationWatch> {
   }
 
   void onPoll(int /*status*/) override {
+    if (environmentEnding()) return;
     Napi::HandleScope scope(Env());
     [[maybe_unused]] Napi::Object self = Value();  // alive until we return, whatever finish() lets go of
     unsigned char bytes[64];
@@ -313,19 +438,21 @@ class ConfirmationWatch : public Watch<ConfirmationWatch> {
     Napi::Object result = Napi::Object::New(env);
     switch (reply.kind) {
       case PreloadReply::Kind::Confirmed:
-        result.Set("kind", "confirmed");
-        if (reply.listenerFd >= 0) result.Set("listenerFd", Napi::Number::New(env, reply.listenerFd));
+        put(env, result, "kind", text(env, "confirmed"));
+        if (reply.listenerFd >= 0) put(env, result, "listenerFd", number(env, reply.listenerFd));
         break;
       case PreloadReply::Kind::Failed:
-        result.Set("kind", "failed");
-        result.Set("stage", reply.stage);
-        result.Set("errno", Napi::Number::New(env, reply.error));
-        result.Set("code", errnoName(reply.error));
+        put(env, result, "kind", text(env, "failed"));
+        put(env, result, "stage", text(env, reply.stage));
+        put(env, result, "errno", number(env, reply.error));
+        put(env, result, "code", text(env, errnoName(reply.error)));
         break;
       case PreloadReply::Kind::Closed:
-        result.Set("kind", "closed");
+        put(env, result, "kind", text(env, "closed"));
         break;
     }
+    // Not closing the listener when the call fails: a worker terminated
+    // mid-callback may already have handed it to watchNotifications.
     call(callback_, {result});
     callback_.Reset();
   }

@@ -428,7 +428,8 @@ export function spawnJailed(file: string, args: readonly string[], options: Spaw
     envp: environmentStrings(env),
     cwd,
     stdio,
-    deathSignal: options.deathSignal ?? SIGKILL,
+    // 0 means no death signal: the addon takes 1..64 or nothing.
+    ...(options.deathSignal === 0 ? {} : { deathSignal: options.deathSignal ?? SIGKILL }),
   };
 
   if ('rawProgram' in prepared) {

@@ -54,10 +54,13 @@ int dup2Retrying(int from, int to) {
 
 // Put every source at its position. Sources are first copied above the
 // position range so that placing one never overwrites another still needed;
-// the status socket moves up too. Returns the status fd's new number.
+// the status socket moves up too. Then the status socket goes to its fixed
+// number, right after the positions (statusChildFd in native.ts), so that
+// stage A can pin the listener hand-over's sendmsg to it, and every other fd
+// is closed. Returns the status fd's number (= positionCount).
 int arrangeFds(const ChildPlan& plan) {
   const int count = plan.positionCount;
-  int statusFd = fcntl(plan.statusFd, F_DUPFD_CLOEXEC, count);
+  int statusFd = fcntl(plan.statusFd, F_DUPFD_CLOEXEC, count + 1);
   if (statusFd < 0) fail(plan.statusFd, SpawnStage::Dup2, errno);
   for (int position = 0; position < count; position++) {
     plan.scratch[position] = fcntl(plan.sources[position], F_DUPFD_CLOEXEC, count);
@@ -67,12 +70,16 @@ int arrangeFds(const ChildPlan& plan) {
     // dup2 clears close-on-exec on the new fd, which is what the program needs.
     if (dup2Retrying(plan.scratch[position], position) < 0) fail(statusFd, SpawnStage::Dup2, errno);
   }
-  const unsigned int status = static_cast<unsigned int>(statusFd);
-  if (closeRange(static_cast<unsigned int>(count), status - 1, plan.closeLoopLimit) < 0 ||
-      closeRange(status + 1, ~0U, plan.closeLoopLimit) < 0) {
-    fail(statusFd, SpawnStage::CloseFds, errno);
+  // dup3 replaces whatever scratch copy sits at `count`; the socket stays
+  // close-on-exec, so the program never sees it.
+  int fixedStatusFd;
+  do fixedStatusFd = dup3(statusFd, count, O_CLOEXEC);
+  while (fixedStatusFd < 0 && errno == EINTR);
+  if (fixedStatusFd < 0) fail(statusFd, SpawnStage::Dup2, errno);
+  if (closeRange(static_cast<unsigned int>(count) + 1, ~0U, plan.closeLoopLimit) < 0) {
+    fail(fixedStatusFd, SpawnStage::CloseFds, errno);
   }
-  return statusFd;
+  return fixedStatusFd;
 }
 
 void sendListener(int statusFd, int listenerFd) {

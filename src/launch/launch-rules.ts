@@ -50,12 +50,18 @@ const fcntlName = (arch: ArchTable): string => (arch.syscalls.has('fcntl64') ? '
 /**
  * Stage A, static executable with the listener on stage A: the addon sends
  * the listener to the launcher with sendmsg after the filter is in place and
- * before execve. The status socket's fd number is not fixed by the addon, so
- * only the flags word can be pinned; a static program keeps this allowance
- * (docs/launcher.md lists it).
+ * before execve, on its status socket, which sits at a fixed fd number in
+ * the child (statusChildFd in native.ts). The socket is close-on-exec, so
+ * after execve that number is the program's own fd, if any: a static program
+ * keeps `sendmsg` with MSG_NOSIGNAL on that one fd number only.
  */
-export function staticListenerRulesText(): string {
-  return ['# the addon hands the listener to the launcher before execve', 'sendmsg: arg2 == MSG_NOSIGNAL', ''].join('\n');
+export function staticListenerRulesText(statusFd: number): string {
+  if (!Number.isInteger(statusFd) || statusFd < 3) throw new RangeError(`staticListenerRulesText: bad status fd ${statusFd}`);
+  return [
+    `# the addon hands the listener to the launcher before execve, on its status socket (fd ${statusFd})`,
+    `sendmsg: arg0 == ${statusFd} && arg2 == MSG_NOSIGNAL`,
+    '',
+  ].join('\n');
 }
 
 /**

@@ -249,6 +249,17 @@ export function stageBChildFds(stdioCount: number): { channel: number; listener:
   return { channel: stdioCount, listener: stdioCount + 1 };
 }
 
+/**
+ * The child's fd number of the addon's status socket between fork and execve:
+ * right after every fd the program gets (the stdio entries and, for a stage-B
+ * launch, the channel). Close-on-exec: the program never has it. Stage A of
+ * a static program allows the listener hand-over's sendmsg on this fd only
+ * (native/README.md).
+ */
+export function statusChildFd(stdioCount: number, stageB: boolean): number {
+  return stdioCount + (stageB ? 1 : 0);
+}
+
 interface RawSpawnFailure {
   code?: unknown;
   errno?: unknown;

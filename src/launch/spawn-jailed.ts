@@ -34,6 +34,7 @@ import {
   spawnNative,
   SpawnError,
   stageBChildFds,
+  statusChildFd,
   watchExit,
   watchNotifications,
   watchPreloadConfirmation,
@@ -452,7 +453,9 @@ export function spawnJailed(file: string, args: readonly string[], options: Spaw
     linkage: executable.linkage,
     layout: prepared.layout,
     strategy: prepared.strategy,
-    ...(executable.linkage === 'dynamic' ? { channelFds: stageBChildFds(stdio.length) } : {}),
+    ...(executable.linkage === 'dynamic'
+      ? { channelFds: stageBChildFds(stdio.length) }
+      : { statusFd: statusChildFd(stdio.length, false) }),
     ...(options.prologueFile !== undefined ? { prologueFile: options.prologueFile } : {}),
     notify: { explicitErrno: options.reportErrnoRules === true },
     ...(options.programCache !== undefined ? { programCache: options.programCache } : {}),

@@ -38,6 +38,8 @@ export interface LaunchFilterOptions {
   readonly strategy?: 'bst' | 'linear';
   /** Dynamic launches: the child's fd numbers of the stage-B channel. */
   readonly channelFds?: StageBChannelFds;
+  /** Static launches: the child's fd number of the addon's status socket (statusChildFd in native.ts). */
+  readonly statusFd?: number;
   /** Another prologue file (tests, experiments) instead of the shipped one. */
   readonly prologueFile?: string;
   readonly notify?: NotifyOptions;
@@ -89,7 +91,8 @@ export function buildLaunchFilters(policy: PolicyIR, options: LaunchFilterOption
   const arch: ArchTable = policy.arch;
   const prologue = loadLaunchPrologue(arch, options.linkage, options.prologueFile);
   if (options.linkage === 'static') {
-    const stageA = union(policy, prologue, parseLaunchRules(staticListenerRulesText(), arch));
+    if (options.statusFd === undefined) throw new Error('buildLaunchFilters: a static launch needs the status socket fd');
+    const stageA = union(policy, prologue, parseLaunchRules(staticListenerRulesText(options.statusFd), arch));
     return { stageA: finish(notifyOnDenial(stageA, options.notify), options, 'A'), listenerStage: 'A' };
   }
   const fds = options.channelFds;
@@ -122,6 +125,7 @@ export function cachedLaunchFilters(policy: PolicyIR, options: LaunchFilterOptio
     options.layout ?? 'optimized',
     options.strategy ?? 'bst',
     options.channelFds ?? null,
+    options.statusFd ?? null,
     options.prologueFile ?? null,
     options.notify?.explicitErrno === true,
     options.hostArch?.name ?? null,

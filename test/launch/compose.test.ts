@@ -156,6 +156,26 @@ describe('launch prologues', () => {
   });
 });
 
+describe('stage A of a static program', () => {
+  it('allows the listener hand-over\'s sendmsg on the status socket\'s fd only, with MSG_NOSIGNAL only', () => {
+    const device = parse('write: 1\nexit_group: 1\n');
+    const noSignal = constant(x86_64, 'MSG_NOSIGNAL');
+    for (const statusFd of [3, 5]) {
+      const { stageA } = buildLaunchFilters(device, { linkage: 'static', statusFd });
+      const sendmsg = (fd: number, flags: bigint): number =>
+        simulate(stageA.program, makeSeccompData(number(x86_64, 'sendmsg'), x86_64.auditArch, [BigInt(fd), 0n, flags])).action >>> 0;
+      expect(sendmsg(statusFd, noSignal)).toBe(SECCOMP_RET_ALLOW);
+      expect(sendmsg(statusFd + 1, noSignal)).toBe(SECCOMP_RET_USER_NOTIF);
+      expect(sendmsg(statusFd - 1, noSignal)).toBe(SECCOMP_RET_USER_NOTIF);
+      expect(sendmsg(statusFd, 0n)).toBe(SECCOMP_RET_USER_NOTIF);
+    }
+  });
+
+  it('cannot be built without the status socket\'s fd', () => {
+    expect(() => buildLaunchFilters(parse('write: 1\n'), { linkage: 'static' })).toThrow(/status socket/);
+  });
+});
+
 describe('host-arch prefix (a program of another arch than the launcher)', () => {
   const aarch64 = getShippedArch('aarch64');
   const arm = getShippedArch('arm');

@@ -30,6 +30,7 @@ import {
   sendSignal,
   spawnNative,
   SpawnError,
+  statusChildFd,
   watchExit,
   watchNotifications,
   watchPreloadConfirmation,
@@ -37,6 +38,7 @@ import {
   type NativeSpawnResult,
   type PreloadConfirmation,
   type SeccompNotification,
+  type StdioSpec,
 } from '../../src/launch/native.js';
 
 const arch = getShippedArch(hostArch());
@@ -383,6 +385,37 @@ describe.skipIf(!nativeAddonAvailable())('native addon (build/Release/jail_run.n
       // the orphan is then reaped by init (or a subreaper).
       for (let attempt = 0; attempt < 200 && isAlive(programPid); attempt++) await new Promise((r) => setTimeout(r, 10));
       expect(isAlive(programPid)).toBe(false);
+    });
+
+    it('the listener hand-over uses the status socket at its fixed fd (statusChildFd), so stage A can pin sendmsg to it', async () => {
+      for (const stdio of [
+        ['ignore', 'pipe', 'inherit'],
+        ['ignore', 'pipe', 'inherit', 'ignore', 'ignore'],
+      ] as StdioSpec[][]) {
+        const statusFd = statusChildFd(stdio.length, false);
+        expect(statusFd).toBe(stdio.length);
+        // Kill sendmsg on any other fd: the hand-over would be killed if the
+        // socket sat anywhere else (it used to take the lowest free fd above
+        // the inherited ones, a number nobody could predict).
+        const program = encodeProgram([
+          loadAbsolute(SECCOMP_DATA_ARCH),
+          instruction(OP_JEQ_K, arch.auditArch, 1, 0),
+          ret(SECCOMP_RET_KILL_PROCESS),
+          loadAbsolute(SECCOMP_DATA_NR),
+          instruction(OP_JEQ_K, nr('sendmsg'), 0, 3),
+          loadAbsolute(16),
+          instruction(OP_JEQ_K, statusFd, 1, 0),
+          ret(SECCOMP_RET_KILL_PROCESS),
+          ret(SECCOMP_RET_ALLOW),
+        ]);
+        const child = spawnNative(
+          request(staticProbe, ['echo', 'ran'], { stdio, filters: [program, allowAll()], listenerFilterIndex: 1 }),
+        );
+        expect(child.listenerFd, `stdio of ${stdio.length}`).toBeTypeOf('number');
+        closeSync(child.listenerFd!);
+        const [stdout, exit] = await Promise.all([readAll(child.stdioFds[1]!), exited(child)]);
+        expect({ stdout, exit }, `stdio of ${stdio.length}`).toEqual({ stdout: 'ran\n', exit: { code: 0, signal: null } });
+      }
     });
 
     it('a listener filter that holds back the listener hand-over fails after a timeout instead of hanging', () => {

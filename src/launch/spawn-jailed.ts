@@ -239,8 +239,12 @@ export class JailedProcess extends EventEmitter<JailedProcessEvents> {
       clearTimeout(this.#timer);
       this.#timer = undefined;
       if (result.kind === 'confirmed') {
-        onConfirmed(result.listenerFd);
-        this.#finishExit();
+        // A throwing 'ready' listener must not keep an exit that came first unsettled.
+        try {
+          onConfirmed(result.listenerFd);
+        } finally {
+          this.#finishExit();
+        }
         return;
       }
       this.#failClosedThenSettle(unconfirmedError(this.executable.program, result));
@@ -311,9 +315,11 @@ export class JailedProcess extends EventEmitter<JailedProcessEvents> {
       denials: this.denials,
       ...(this.#killedForDenial !== undefined ? { killedForDenial: this.#killedForDenial } : {}),
     };
-    this.emit('exit', exit);
+    // Settle first: an 'exit' listener that throws (an uncaught exception,
+    // as from any event listener) must not leave `exited` pending.
     if (this.#failure !== undefined) this.#rejectExited(this.#failure);
     else this.#resolveExited(exit);
+    this.emit('exit', exit);
   }
 }
 
@@ -468,12 +474,15 @@ export function spawnJailed(file: string, args: readonly string[], options: Spaw
     if (spawned.listenerFd !== undefined) child.attachListener(spawned.listenerFd, context, options.onDenial);
     child.startWatching();
     queueMicrotask(() => {
-      child.emit(
-        'notice',
-        `${program} is statically linked: no preload library can narrow the filter after start-up, so stage A ` +
-          `(the policy plus the static launch prologue) stays in force for the whole run`,
-      );
-      child.markReady();
+      try {
+        child.emit(
+          'notice',
+          `${program} is statically linked: no preload library can narrow the filter after start-up, so stage A ` +
+            `(the policy plus the static launch prologue) stays in force for the whole run`,
+        );
+      } finally {
+        child.markReady();
+      }
     });
     return child;
   }

@@ -26,6 +26,7 @@ export { evaluatePolicy, type Evaluation, type DecidedBy, type EvaluateOptions }
 
 // Arch tables.
 export { getShippedArch, resolveArch, hostArch, syscallName, loadArchJson, UnknownArchError } from './arch/index.js';
+export { ArchFileError } from './arch/arch-json.js';
 export type { ArchTable } from './arch/types.js';
 
 // BPF programs: encode/decode, disassembly, simulation, verification, the kernel's action cache.

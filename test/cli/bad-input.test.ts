@@ -7,7 +7,7 @@
  * (or temp file) left behind, and no hang (a child still running after its
  * time limit fails the row).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { LaunchError } from '../../src/launch/errors.js';
 import { spawnJailed } from '../../src/launch/spawn-jailed.js';
 import { PolicyError } from '../../src/policy/errors.js';
 import { PolicyFileError } from '../../src/policy/policy-file-error.js';
-import { projectRoot } from './run-cli.js';
+import { buildPrivateCopy, projectRoot } from './run-cli.js';
 
 /** A stack frame as Node prints it: "    at f (file:12:34)" or "    at file:12:34" (help text may wrap to "    at the ..."). */
 const STACK_FRAME = /^ {4}at .*:\d+:\d+\)?$/m;
@@ -124,26 +124,14 @@ function writeFixtures(): void {
   writeFileSync(at('policies', 'x86_64', 'gamma_device.policy'), '@include ./common_device.policy\n@include ./gamma.policy\n');
 }
 
-/**
- * The project built into a folder of this test's own: `npm run build` from
- * another test file (or an engineer) rewrites dist/ file by file, and a CLI
- * started meanwhile can import a half-written module. Inside the project
- * (node_modules/.cache) so that modules still find the package root.
- */
-function buildPrivateCopy(): void {
-  buildFolder = join(projectRoot, 'node_modules', '.cache', 'jail-run-bad-input', String(process.pid));
-  rmSync(buildFolder, { recursive: true, force: true });
-  try {
-    execFileSync(join(projectRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json', '--outDir', buildFolder], { cwd: projectRoot, stdio: 'pipe', encoding: 'utf8' });
-  } catch (error) {
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`tsc failed:\n${stdout}${stderr}`);
-  }
-  cliEntry = join(buildFolder, 'src', 'cli', 'main.js');
+function buildPrivateCli(): void {
+  const build = buildPrivateCopy('jail-run-bad-input');
+  buildFolder = build.folder;
+  cliEntry = build.cliEntry;
 }
 
 beforeAll(() => {
-  buildPrivateCopy();
+  buildPrivateCli();
   scratch = mkdtempSync(join(tmpdir(), 'jail-run-bad-input-'));
   // The unprivileged rows' user must get in.
   chmodSync(scratch, 0o755);

@@ -1,6 +1,6 @@
 /**
- * The compile and check commands as a user runs them: the built CLI
- * (dist/src/cli/main.js) in a child process, exit statuses, stdout/stderr and
+ * The compile and check commands as a user runs them: the built CLI (a
+ * private build, see run-cli.ts) in a child process, exit statuses, stdout/stderr and
  * the files left behind.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProgram, encodeProgram, renderCHeader } from '../../src/bpf/index.js';
 import { compilePolicy } from '../../src/compile.js';
 import { corpusRoot, haveCorpus, readExpected, readExpectedText } from '../bpf/corpus.js';
-import { buildProject, runCli } from './run-cli.js';
+import { buildPrivateCopy, runCli as runBuiltCli, type PrivateBuild } from './run-cli.js';
 
 const x86Folder = path.join(corpusRoot, 'crosvm-2023', 'x86_64');
 const x86Constants = path.join(x86Folder, 'constants.json');
@@ -29,12 +29,14 @@ const BROKEN_POLICY = `read: 1
 write: arg0 ==
 `;
 
+let build: PrivateBuild | undefined;
+const runCli = (args: readonly string[], options?: Parameters<typeof runBuiltCli>[2]) => runBuiltCli(build!.cliEntry, args, options);
 let scratch: string;
 let policy: string;
 let broken: string;
 
 beforeAll(() => {
-  buildProject();
+  build = buildPrivateCopy('jail-run-cli-commands');
   scratch = mkdtempSync(path.join(tmpdir(), 'jail-run-cli-'));
   policy = path.join(scratch, 'test.policy');
   broken = path.join(scratch, 'broken.policy');
@@ -44,6 +46,7 @@ beforeAll(() => {
 
 afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
+  build?.remove();
 });
 
 const leftovers = (): string[] => readdirSync(scratch).filter((name) => name !== 'test.policy' && name !== 'broken.policy');

@@ -9,7 +9,7 @@ export { encodeProgram, InstructionEncodingError, INSTRUCTION_SIZE } from './enc
 export { decodeProgram, BpfDecodeError } from './decode.js';
 export { renderCHeader, CHeaderNameError } from './c-header.js';
 export { disassemble, disassembleInstructions, seccompDataFieldName, type DisassembledInstruction, type DisassemblyOptions } from './disassemble.js';
-export { describeReturnValue, errnoNamesFromArch, seccompActionName } from './seccomp-action.js';
+export { describePolicyAction, describeReturnValue, errnoName, errnoNamesFromArch, seccompActionName } from './seccomp-action.js';
 export { makeSeccompData, readSeccompDataWord, SECCOMP_DATA_ARGUMENT_COUNT, type SeccompData } from './seccomp-data.js';
 export { simulate, SimulationError, type SimulationFailure, type SimulationResult } from './simulate.js';
 export { findProgramProblems, verifyProgram, InvalidProgramError, type VerificationProblem, type VerificationRule } from './verify.js';

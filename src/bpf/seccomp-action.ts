@@ -60,3 +60,41 @@ export function errnoNamesFromArch(arch: ArchTable): ReadonlyMap<number, string>
   }
   return names;
 }
+
+const errnoNameTables = new WeakMap<ArchTable, ReadonlyMap<number, string>>();
+
+/** The errno's name on this arch (ENOENT), from a table built once per arch. */
+export function errnoName(arch: ArchTable, errno: number): string | undefined {
+  let names = errnoNameTables.get(arch);
+  if (names === undefined) {
+    names = errnoNamesFromArch(arch);
+    errnoNameTables.set(arch, names);
+  }
+  return names.get(errno);
+}
+
+const POLICY_ACTION_WORDS: ReadonlyMap<number, string> = new Map([
+  [SECCOMP_RET_ALLOW, 'allow'],
+  [SECCOMP_RET_KILL_PROCESS, 'kill-process'],
+  [SECCOMP_RET_KILL_THREAD, 'kill-thread'],
+  [SECCOMP_RET_TRAP, 'trap'],
+  [SECCOMP_RET_TRACE, 'trace'],
+  [SECCOMP_RET_LOG, 'log'],
+  [SECCOMP_RET_USER_NOTIF, 'user-notify'],
+]);
+
+/**
+ * A return value in the policy language's words, as `check` and the denial
+ * reports print it: `allow`, `errno ENOENT (2)`, `kill-process`, `trap (data 5)`.
+ */
+export function describePolicyAction(value: number, arch: ArchTable): string {
+  const action = (value & SECCOMP_RET_ACTION_FULL) >>> 0;
+  const data = value & SECCOMP_RET_DATA;
+  if (action === SECCOMP_RET_ERRNO) {
+    const name = errnoName(arch, data);
+    return name === undefined ? `errno ${data}` : `errno ${name} (${data})`;
+  }
+  const word = POLICY_ACTION_WORDS.get(action);
+  if (word === undefined) return `0x${(value >>> 0).toString(16).padStart(8, '0')} (no such action: the kernel kills the process)`;
+  return data === 0 ? word : `${word} (data ${data})`;
+}

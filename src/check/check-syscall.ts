@@ -4,11 +4,11 @@
  * the policy itself. They must agree; the policy evaluation also says which
  * line decides.
  */
-import { isConstantAllow, makeSeccompData, simulate } from '../bpf/index.js';
+import { describePolicyAction, isConstantAllow, makeSeccompData, simulate } from '../bpf/index.js';
 import type { CompiledPolicy } from '../compile.js';
 import { evaluatePolicy, type DecidedBy } from '../policy/evaluate.js';
 import type { SourceLocation } from '../policy/source-location.js';
-import { describeAction, describeDecision, fromSource, sourceLineAt } from './describe-decision.js';
+import { describeDecision, fromSource, sourceLineAt } from './describe-decision.js';
 
 /** The syscall asked about: its number, and its name when the arch's table has one. */
 export interface SelectedSyscall {
@@ -53,8 +53,8 @@ export function checkSyscall(
   const evaluation = evaluatePolicy(compiled.ir, data, { layout: compiled.layout });
   if (simulated.action >>> 0 !== evaluation.action >>> 0) {
     throw new InternalMismatchError(
-      `for syscall ${syscall.name ?? hex(syscall.number)} the compiled filter returns ${describeAction(simulated.action, compiled.arch)} ` +
-        `but the policy says ${describeAction(evaluation.action, compiled.arch)}`,
+      `for syscall ${syscall.name ?? hex(syscall.number)} the compiled filter returns ${describePolicyAction(simulated.action, compiled.arch)} ` +
+        `but the policy says ${describePolicyAction(evaluation.action, compiled.arch)}`,
     );
   }
   return {
@@ -63,7 +63,7 @@ export function checkSyscall(
     syscall: { name: syscall.name ?? null, number: syscall.number },
     args: data.args.map(hex),
     givenArguments: args.length,
-    action: { text: describeAction(simulated.action, compiled.arch), value: hex(simulated.action >>> 0) },
+    action: { text: describePolicyAction(simulated.action, compiled.arch), value: hex(simulated.action >>> 0) },
     instructionsExecuted: simulated.instructionsExecuted,
     programLength: compiled.program.length,
     kernelCached: isConstantAllow(compiled.program, syscall.number, compiled.arch.auditArch),

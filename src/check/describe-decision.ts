@@ -3,45 +3,8 @@
  * part of the policy that decided it.
  */
 import { readFileSync } from 'node:fs';
-import type { ArchTable } from '../arch/index.js';
-import {
-  errnoNamesFromArch,
-  SECCOMP_RET_ACTION_FULL,
-  SECCOMP_RET_ALLOW,
-  SECCOMP_RET_DATA,
-  SECCOMP_RET_ERRNO,
-  SECCOMP_RET_KILL_PROCESS,
-  SECCOMP_RET_KILL_THREAD,
-  SECCOMP_RET_LOG,
-  SECCOMP_RET_TRACE,
-  SECCOMP_RET_TRAP,
-  SECCOMP_RET_USER_NOTIF,
-} from '../bpf/index.js';
 import type { Evaluation } from '../policy/evaluate.js';
 import { formatLocation, type SourceLocation } from '../policy/source-location.js';
-
-const ACTION_WORDS: ReadonlyMap<number, string> = new Map([
-  [SECCOMP_RET_ALLOW, 'allow'],
-  [SECCOMP_RET_KILL_PROCESS, 'kill-process'],
-  [SECCOMP_RET_KILL_THREAD, 'kill-thread'],
-  [SECCOMP_RET_TRAP, 'trap'],
-  [SECCOMP_RET_TRACE, 'trace'],
-  [SECCOMP_RET_LOG, 'log'],
-  [SECCOMP_RET_USER_NOTIF, 'user-notify'],
-]);
-
-/** `allow`, `errno ENOENT (2)`, `kill-process`, `trap (data 5)`: the policy language's words. */
-export function describeAction(value: number, arch: ArchTable): string {
-  const action = (value & SECCOMP_RET_ACTION_FULL) >>> 0;
-  const data = value & SECCOMP_RET_DATA;
-  if (action === SECCOMP_RET_ERRNO) {
-    const name = errnoNamesFromArch(arch).get(data);
-    return name === undefined ? `errno ${data}` : `errno ${name} (${data})`;
-  }
-  const word = ACTION_WORDS.get(action);
-  if (word === undefined) return `0x${(value >>> 0).toString(16).padStart(8, '0')} (no such action: the kernel kills the process)`;
-  return data === 0 ? word : `${word} (data ${data})`;
-}
 
 export interface DecisionContext {
   /** --default-action was given (a default without a location came from the command line). */

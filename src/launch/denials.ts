@@ -15,16 +15,14 @@
 import type { ArchTable } from '../arch/types.js';
 import { syscallName } from '../arch/index.js';
 import {
-  errnoNamesFromArch,
+  describePolicyAction,
+  errnoName,
   SECCOMP_RET_ACTION_FULL,
   SECCOMP_RET_ALLOW,
   SECCOMP_RET_DATA,
   SECCOMP_RET_ERRNO,
-  SECCOMP_RET_KILL_PROCESS,
-  SECCOMP_RET_KILL_THREAD,
   SECCOMP_RET_LOG,
   SECCOMP_RET_TRACE,
-  SECCOMP_RET_TRAP,
   SECCOMP_RET_USER_NOTIF,
 } from '../bpf/index.js';
 import { evaluatePolicy, type EvaluationLayout, type Evaluation } from '../policy/evaluate.js';
@@ -83,39 +81,6 @@ export interface DenialContext {
 
 const EPERM = 1;
 const ENOSYS = 38;
-
-const ACTION_WORDS: ReadonlyMap<number, string> = new Map([
-  [SECCOMP_RET_ALLOW, 'allow'],
-  [SECCOMP_RET_KILL_PROCESS, 'kill-process'],
-  [SECCOMP_RET_KILL_THREAD, 'kill-thread'],
-  [SECCOMP_RET_TRAP, 'trap'],
-  [SECCOMP_RET_TRACE, 'trace'],
-  [SECCOMP_RET_LOG, 'log'],
-  [SECCOMP_RET_USER_NOTIF, 'user-notify'],
-]);
-
-const errnoNameCache = new WeakMap<ArchTable, ReadonlyMap<number, string>>();
-
-export function errnoName(arch: ArchTable, errno: number): string | undefined {
-  let names = errnoNameCache.get(arch);
-  if (names === undefined) {
-    names = errnoNamesFromArch(arch);
-    errnoNameCache.set(arch, names);
-  }
-  return names.get(errno);
-}
-
-/** `kill-process`, `errno ENOENT (2)`: the policy language's words for a return value. */
-export function describePolicyAction(value: number, arch: ArchTable): string {
-  const action = (value & SECCOMP_RET_ACTION_FULL) >>> 0;
-  const data = value & SECCOMP_RET_DATA;
-  if (action === SECCOMP_RET_ERRNO) {
-    const name = errnoName(arch, data);
-    return name === undefined ? `errno ${data}` : `errno ${name} (${data})`;
-  }
-  const word = ACTION_WORDS.get(action) ?? `0x${(value >>> 0).toString(16)}`;
-  return data === 0 ? word : `${word} (data ${data})`;
-}
 
 function describeReason(evaluation: Evaluation, context: DenialContext): string {
   // A --default-action is parsed as a one-line pseudo file (`<memory>`): not a place in the policy.

@@ -76,7 +76,7 @@ export interface SpawnJailedOptions {
   readonly reportErrnoRules?: boolean;
   /** Called for every denial, before the launcher answers it. */
   readonly onDenial?: (report: DenialReport) => void;
-  /** How long a dynamic program's preload has to confirm stage B; default 10000 ms. */
+  /** How long a dynamic program's preload has to confirm stage B; default {@link DEFAULT_STAGE_B_TIMEOUT_MS}. */
   readonly stageBTimeoutMs?: number;
   /** Another launch prologue file (experiments, tests). */
   readonly prologueFile?: string;
@@ -109,7 +109,15 @@ export interface JailedProcessEvents {
   exit: [JailedExit];
 }
 
-const DEFAULT_STAGE_B_TIMEOUT_MS = 10_000;
+/**
+ * Until the preload confirms, a dynamic program runs under stage A (policy ∪
+ * loader prologue); if the preload never runs, main does too, until this
+ * timeout kills it. Measured (bench/stage-b-latency.ts, docs/launcher.md):
+ * one launch confirms in ~4 ms idle and under 0.25 s with the cores 4x
+ * oversubscribed; only a hundred launches at once on an overloaded machine
+ * come near 2 s. Raise it with stageBTimeoutMs / --stage-b-timeout there.
+ */
+export const DEFAULT_STAGE_B_TIMEOUT_MS = 2_000;
 const SIGKILL = 9;
 
 const signalNames = new Map<number, NodeJS.Signals>(
@@ -221,16 +229,12 @@ export class JailedProcess extends EventEmitter<JailedProcessEvents> {
   /** @internal */
   awaitConfirmation(stageBFd: number, timeoutMs: number, onConfirmed: (listenerFd: number | undefined) => void): void {
     this.#timer = setTimeout(() => {
-      this.#confirmation?.close();
-      this.#confirmation = undefined;
-      this.#failClosedThenSettle(
-        new LaunchError(
-          'STAGE_B_UNCONFIRMED',
-          `${this.executable.program}: the preload library did not confirm stage B within ${timeoutMs} ms; the program was killed (fail closed)`,
-          this.executable.program,
-          'stage-b',
-        ),
-      );
+      // Timers run before I/O in a loop turn: after a busy stretch of the
+      // launcher (many spawns at once) the timer can come due while the
+      // confirmation already waits in the channel. Decide after this turn's
+      // I/O (setImmediate runs after the poll phase), so only a confirmation
+      // that is really late fails the launch.
+      setImmediate(() => this.#confirmationTimedOut(timeoutMs));
     }, timeoutMs);
     // The timer alone must not keep a launcher alive whose program is gone; the exit watch holds the loop.
     this.#timer.unref();
@@ -249,6 +253,20 @@ export class JailedProcess extends EventEmitter<JailedProcessEvents> {
       }
       this.#failClosedThenSettle(unconfirmedError(this.executable.program, result));
     });
+  }
+
+  #confirmationTimedOut(timeoutMs: number): void {
+    if (this.#confirmation === undefined) return; // answered in the same loop turn
+    this.#confirmation.close();
+    this.#confirmation = undefined;
+    this.#failClosedThenSettle(
+      new LaunchError(
+        'STAGE_B_UNCONFIRMED',
+        `${this.executable.program}: the preload library did not confirm stage B within ${timeoutMs} ms; the program was killed (fail closed)`,
+        this.executable.program,
+        'stage-b',
+      ),
+    );
   }
 
   #failClosedThenSettle(error: LaunchError): void {

@@ -15,7 +15,7 @@ import { hostArch } from '../../src/arch/index.js';
 import { instruction } from '../../src/bpf/index.js';
 import { LaunchError } from '../../src/launch/errors.js';
 import { nativeAddonAvailable } from '../../src/launch/native.js';
-import { spawnJailed, type JailedProcess, type SpawnJailedOptions } from '../../src/launch/spawn-jailed.js';
+import { DEFAULT_STAGE_B_TIMEOUT_MS, spawnJailed, type JailedProcess, type SpawnJailedOptions } from '../../src/launch/spawn-jailed.js';
 import { compileC, dynamicProbe, haveCompiler, haveStaticLibc, projectRoot, scratchDirectory, staticProbe } from './probe-fixtures.js';
 
 const haveAddon = nativeAddonAvailable();
@@ -258,6 +258,33 @@ describe('fault paths', () => {
     await expect(child.ready).rejects.toMatchObject({ code: 'STAGE_B_UNCONFIRMED' });
     await expect(child.exited).rejects.toThrow(/did not confirm stage B within 1500 ms.*fail closed/);
     expect(child.running).toBe(false);
+  });
+
+  it.skipIf(!canRun)('the default confirmation timeout is 2 s (bench/stage-b-latency.ts; docs/launcher.md)', async () => {
+    expect(DEFAULT_STAGE_B_TIMEOUT_MS).toBe(2000);
+    const child = spawnJailed(dynamicProbe(), ['sleep-ms', '20000'], {
+      policy: policyFile,
+      stdio: 'ignore',
+      preloadPath: join(scratch, 'no-such-preload.so'),
+    });
+    await expect(child.exited).rejects.toThrow(/did not confirm stage B within 2000 ms.*fail closed/);
+    expect(child.running).toBe(false);
+  });
+
+  it.skipIf(!canRun)('a confirmation that arrived while the launcher was busy past the timeout still counts', async () => {
+    const child = spawnJailed(dynamicProbe(), ['echo', 'main ran', 'sleep-ms', '20000'], {
+      policy: policyFile,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      stageBTimeoutMs: 100,
+    });
+    // Block this thread (as a burst of spawns would) well past the timeout,
+    // long enough for the preload to confirm meanwhile: when the loop runs
+    // again, the timer and the confirmation are both due, timer first.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+    await expect(child.ready).resolves.toBeUndefined();
+    expect(child.kill('SIGKILL')).toBe(true);
+    const exit = await child.exited;
+    expect(exit.signal).toBe('SIGKILL');
   });
 
   it.skipIf(!canRun)('a preload that does not confirm (closes the channel) fails closed before main', async () => {

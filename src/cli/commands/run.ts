@@ -14,7 +14,7 @@ import type { ArchTable } from '../../arch/index.js';
 import { formatDenialReport, type DenialReport } from '../../launch/denials.js';
 import { ProgramTooLongError } from '../../bpf/program-length.js';
 import { LaunchError } from '../../launch/errors.js';
-import { spawnJailed, type JailedExit, type JailedProcess, type StdioOption } from '../../launch/spawn-jailed.js';
+import { DEFAULT_STAGE_B_TIMEOUT_MS, spawnJailed, type JailedExit, type JailedProcess, type StdioOption } from '../../launch/spawn-jailed.js';
 import { PolicyError } from '../../policy/errors.js';
 import { EXIT_LAUNCHER_FAILURE, EXIT_SIGNAL_BASE } from '../exit-codes.js';
 import { addPolicyOptions, compileOptionsFrom, ensurePolicyReadable, type PolicyOptionValues } from '../policy-options.js';
@@ -191,7 +191,7 @@ registerCommand((program: Command, outcome: CommandOutcome) => {
     .addOption(new Option('--policy <file>', 'run PROGRAM under this policy file'))
     .addOption(new Option('--log-failures', 'answer denied calls with EPERM (or the policy\'s errno) and go on, reporting every one'))
     .addOption(new Option('--report-errno-rules', 'also report calls a rule answers with "return ERRNO" (same answer)'))
-    .addOption(new Option('--stage-b-timeout <ms>', 'how long a dynamic program\'s preload has to confirm the exact policy (default 10000)'))
+    .addOption(new Option('--stage-b-timeout <ms>', `how long a dynamic program's preload has to confirm the exact policy (default ${DEFAULT_STAGE_B_TIMEOUT_MS})`))
     .addOption(new Option('--pass-fd <fd>', 'give PROGRAM this inherited descriptor, at the same number (repeat for more)').argParser(collectFd))
     .addOption(new Option('-q, --quiet', 'no notices on stderr (denial reports are still printed)'));
   addPolicyOptions(program);

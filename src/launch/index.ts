@@ -4,6 +4,7 @@
  */
 export {
   spawnJailed,
+  DEFAULT_STAGE_B_TIMEOUT_MS,
   JailedProcess,
   type SpawnJailedOptions,
   type JailedExit,
@@ -19,4 +20,4 @@ export { resolveProgram } from './resolve-program.js';
 export { buildLaunchFilters, type LaunchFilters, type LaunchFilter, type LaunchFilterOptions } from './stages.js';
 export { unionWithAllows, notifyOnDenial } from './compose.js';
 export { launchProloguePath } from './launch-rules.js';
-export { nativeAddonAvailable } from './native.js';
+export { nativeAddonAvailable, statusChildFd, stageBChildFds } from './native.js';

@@ -6,7 +6,7 @@
  * `exited` settles. A driver process does the throwing (tsx), so the test
  * runner never sees those exceptions.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ const driver = join(projectRoot, 'test', 'launch', 'callback-errors', 'driver.ts
 let scratch: string;
 let policy: string;
 
-function runDriver(withHandler: boolean): ReturnType<typeof spawnSync<string>> {
+function runDriver(withHandler: boolean): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ['--import', 'tsx', driver, dynamicProbe(), staticProbe(), policy], {
     cwd: projectRoot,
     encoding: 'utf8',

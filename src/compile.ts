@@ -50,7 +50,7 @@ function generateProgramFor(file: string, ir: PolicyIR, options: CompileOptions)
   try {
     return generateProgram(ir, options.layout ?? 'optimized', options.strategy);
   } catch (error) {
-    if (error instanceof ProgramTooLongError && error.file === undefined) throw new ProgramTooLongError(error.length, error.limit, file);
+    if (error instanceof ProgramTooLongError && error.file === undefined) throw new ProgramTooLongError(error.length, error.limit, file, error.lowerBound);
     throw error;
   }
 }

@@ -199,7 +199,8 @@ export class PolicyLexer {
     let pending: Token[] = [];
     for (const line of this.lines) {
       this.current = line;
-      pending.push(...tokenizePhysicalLine(line, this.file));
+      // A loop, not push(...tokens): a line of 100,000+ tokens would overflow the call stack.
+      for (const token of tokenizePhysicalLine(line, this.file)) pending.push(token);
       if (line.text.endsWith('\\')) continue;
       if (pending.length > 0) yield { tokens: pending, endLine: line };
       pending = [];

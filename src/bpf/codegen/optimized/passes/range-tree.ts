@@ -25,7 +25,15 @@
  * JEQ tested before the tree, which then no longer has to single it out.
  * Cost is (weighted tests executed, tests emitted) compared in that order,
  * so among equally fast trees the smallest wins.
+ *
+ * The interval program costs time and memory in the square of the segment
+ * count, so large lists are handled in two steps: a list that could not fit
+ * the kernel's 4096 instructions even as the smallest possible tree is
+ * refused at once (ProgramTooLongError), and a list above LARGE_LIST is cut
+ * by balanced threshold splits into pieces of at most PIECE_SIZE segments,
+ * each planned by the interval program.
  */
+import { refuseSearchThatCannotFit } from '../../../program-length.js';
 import { WORD_MAX, type DecisionGraph, type NodeId } from '../graph.js';
 
 export interface RangeCase {
@@ -62,6 +70,14 @@ export interface Segment {
 const CHAIN_LIMIT = 8;
 /** Above this many segments the split search is narrowed (Knuth's window) to stay fast. */
 const FULL_SEARCH_LIMIT = 64;
+/**
+ * Above this many segments the interval program is run on pieces only (its
+ * tables hold LARGE_LIST squared cells, 16 bytes each: 4 MB here). Every
+ * corpus search is far smaller, so their trees are the optimal ones.
+ */
+const LARGE_LIST = 512;
+/** The most segments one piece of a large list has. */
+const PIECE_SIZE = 256;
 
 /** The cases clipped to the domain, disjoint (first given wins on overlap), sorted by start. */
 function claimRanges(cases: readonly RangeCase[], low: number, high: number): RangeCase[] {
@@ -376,6 +392,50 @@ function optimalTree(segments: readonly Segment[], background: NodeId): SearchTr
 }
 
 /**
+ * A large list: balanced threshold splits down to pieces of at most
+ * PIECE_SIZE segments, each piece planned by the interval program. Each
+ * split is placed where it best halves the weight (by count when there is
+ * none), but within the middle half of the interval so the top of the tree
+ * stays O(log n) deep. Time and memory are linear in the segment count.
+ */
+function piecewiseTree(segments: readonly Segment[], background: NodeId): SearchTree {
+  const prefixWeight = new Float64Array(segments.length + 1);
+  segments.forEach((segment, index) => (prefixWeight[index + 1] = prefixWeight[index] + segment.weight));
+  const plan = (first: number, last: number): SearchTree => {
+    const length = last - first + 1;
+    if (length <= PIECE_SIZE) return optimalTree(segments.slice(first, last + 1), background);
+    // Split before segment `split`: [first, split - 1] and [split, last].
+    const low = first + Math.floor(length / 4);
+    const high = last + 1 - Math.floor(length / 4);
+    const total = prefixWeight[last + 1] - prefixWeight[first];
+    const middle = first + Math.floor(length / 2);
+    let split = middle;
+    if (total > 0) {
+      let bestImbalance = Number.POSITIVE_INFINITY;
+      for (let candidate = low; candidate <= high; candidate++) {
+        const imbalance = Math.abs(2 * (prefixWeight[candidate] - prefixWeight[first]) - total);
+        if (imbalance < bestImbalance || (imbalance === bestImbalance && Math.abs(candidate - middle) < Math.abs(split - middle))) {
+          bestImbalance = imbalance;
+          split = candidate;
+        }
+      }
+    }
+    const below = plan(first, split - 1);
+    const above = plan(split, last);
+    return {
+      plan: { weighted: total + below.plan.weighted + above.plan.weighted, size: 1 + below.plan.size + above.plan.size },
+      build: (graph, word) => graph.testNode(word, 'jge', segments[split].start, above.build(graph, word), below.build(graph, word)),
+    };
+  };
+  return plan(0, segments.length - 1);
+}
+
+/** The tree for a list of segments: optimal for ordinary lists, piecewise for large ones. */
+function searchTree(segments: readonly Segment[], background: NodeId): SearchTree {
+  return segments.length > LARGE_LIST ? piecewiseTree(segments, background) : optimalTree(segments, background);
+}
+
+/**
  * The segments once the single values in `peeled` can no longer occur (a
  * JEQ above has taken them): each such segment disappears into a
  * neighbour, which merges both neighbours when their outcomes agree.
@@ -419,13 +479,14 @@ const PEEL_SHARE = 8;
 export function buildRangeTree(graph: DecisionGraph, request: RangeTreeRequest): NodeId {
   const segments = buildSegments(request);
   if (segments.length === 1) return segments[0].outcome;
+  refuseSearchThatCannotFit(segments.length);
   const { background, word } = request;
   if (request.strategy === 'linear') {
     const chain = planChain(chainContext(segments, background), 0, segments.length - 1, Number.POSITIVE_INFINITY);
     if (chain !== undefined) return buildChain(graph, word, segments, chain, 0, segments.length - 1, background);
   }
 
-  let best = optimalTree(segments, background);
+  let best = searchTree(segments, background);
   let bestPeeled: Segment[] = [];
   const totalWeight = segments.reduce((sum, segment) => sum + segment.weight, 0);
   const hot = segments
@@ -442,7 +503,7 @@ export function buildRangeTree(graph: DecisionGraph, request: RangeTreeRequest):
     peelCost += value.weight * count;
     peeledWeight += value.weight;
     const peeled = hot.slice(0, count);
-    const rest = optimalTree(withoutValues(segments, new Set(peeled.map((segment) => segment.start)), background), background);
+    const rest = searchTree(withoutValues(segments, new Set(peeled.map((segment) => segment.start)), background), background);
     const plan = { weighted: peelCost + (totalWeight - peeledWeight) * count + rest.plan.weighted, size: count + rest.plan.size };
     if (better(plan, best.plan)) {
       best = { plan, build: rest.build };

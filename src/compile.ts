@@ -8,6 +8,7 @@ import { hostArch, resolveArch } from './arch/index.js';
 import type { ArchTable } from './arch/types.js';
 import { checkProgramLength, generateMinijailProgram, ProgramTooLongError, verifyProgram, type Instruction } from './bpf/index.js';
 import { generateOptimizedProgram } from './bpf/codegen/optimized/index.js';
+import { DispatchTooLargeError } from './bpf/codegen/minijail/dispatch-too-large.js';
 import { parsePolicyFile, parsePolicyText, type ParseOptions } from './policy/index.js';
 import type { PolicyIR } from './policy/ir.js';
 
@@ -51,6 +52,7 @@ function generateProgramFor(file: string, ir: PolicyIR, options: CompileOptions)
     return generateProgram(ir, options.layout ?? 'optimized', options.strategy);
   } catch (error) {
     if (error instanceof ProgramTooLongError && error.file === undefined) throw new ProgramTooLongError(error.length, error.limit, file, error.lowerBound);
+    if (error instanceof DispatchTooLargeError && error.file === undefined) throw new DispatchTooLargeError(error.ranges, error.limit, file);
     throw error;
   }
 }

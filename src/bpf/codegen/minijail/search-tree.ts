@@ -8,7 +8,9 @@
  * tried left to right, each at the next range's start before the previous
  * range's end; a range whose span is exactly its own numbers costs nothing.
  */
-import { BPF_JGE } from '../../instruction.js';
+import { BPF_JGE, BPF_MAXINSNS } from '../../instruction.js';
+import { ProgramTooLongError } from '../../program-length.js';
+import { DispatchTooLargeError, MINIJAIL_BST_RANGE_LIMIT } from './dispatch-too-large.js';
 import { linearChain } from './linear-chain.js';
 import { testNode, type CodeNode } from './nodes.js';
 import { rangeTest, rangeTestCost } from './range-test.js';
@@ -251,9 +253,32 @@ function solveSpansWithNumbers(ranges: readonly SyscallRange[]): Solution {
   return solutionAt(0, boundCount - 1);
 }
 
+/**
+ * The fewest instructions a Minijail-layout program with a BST dispatch over
+ * `ranges` ranges can have. The tree's leaves are groups of ranges: a
+ * group of k ranges tested as a chain costs at least k comparisons, a single
+ * range at least one unless its bounds are already known ("exact", none),
+ * and g groups need g - 1 splits; so with e exact groups the tree has at
+ * least (g - 1) + (ranges - e) >= ranges - 1 comparisons. The arch check
+ * (load, compare, kill return) and the load of nr come on top.
+ */
+export const minimumBstProgramLength = (ranges: number): number => Math.max(0, ranges - 1) + 4;
+
+/**
+ * Refuses, before any planning, a dispatch that cannot fit the kernel's
+ * limit (ProgramTooLongError with the lower bound) or that would take the
+ * reference's cubic search too long (DispatchTooLargeError).
+ */
+function refuseHopelessDispatch(ranges: number): void {
+  const minimum = minimumBstProgramLength(ranges);
+  if (minimum > BPF_MAXINSNS) throw new ProgramTooLongError(minimum, BPF_MAXINSNS, undefined, true);
+  if (ranges > MINIJAIL_BST_RANGE_LIMIT) throw new DispatchTooLargeError(ranges);
+}
+
 export function searchTree(ranges: readonly SyscallRange[], accept: CodeNode, reject: CodeNode): CodeNode {
   if (ranges.length === 0) throw new Error('internal error: a dispatch tree over no ranges');
   assertDisjoint(ranges);
+  refuseHopelessDispatch(ranges.length);
   // Every cost is at most (ranges + 1) comparisons per unit of total frequency, times 2.
   const totalFrequency = ranges.reduce((sum, range) => sum + range.frequency, 0);
   const costsFitNumbers = totalFrequency * 2 * (ranges.length + 1) <= Number.MAX_SAFE_INTEGER;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { compilePolicyText } from '../src/compile.js';
 import { largePolicy, type LargePolicyKind } from './large-policy-source.js';
 
-const KINDS: readonly LargePolicyKind[] = ['argument-values', 'syscall-numbers'];
+const KINDS: readonly LargePolicyKind[] = ['argument-values', 'syscall-numbers', 'syscall-numbers-x32'];
 const COUNTS = [250, 500, 1000, 2000, 3000, 4100, 10000, 50000];
 const LAYOUTS = ['optimized', 'minijail'] as const;
 /** A case that takes longer than this is reported as a hang. */
@@ -26,13 +26,13 @@ function runCase(kind: LargePolicyKind, count: number, layout: string): void {
   }
   const milliseconds = performance.now() - started;
   const peakMegabytes = process.resourceUsage().maxRSS / 1024;
-  console.log(`${kind.padEnd(16)} ${String(count).padStart(6)} ${layout.padEnd(10)} ${milliseconds.toFixed(0).padStart(7)} ms ${peakMegabytes.toFixed(0).padStart(6)} MB  ${outcome}`);
+  console.log(`${kind.padEnd(19)} ${String(count).padStart(6)} ${layout.padEnd(10)} ${milliseconds.toFixed(0).padStart(7)} ms ${peakMegabytes.toFixed(0).padStart(6)} MB  ${outcome}`);
 }
 
 if (process.argv.length === 5) {
   runCase(process.argv[2] as LargePolicyKind, Number(process.argv[3]), process.argv[4]);
 } else {
-  console.log('kind              values layout       compile   peak RSS  result');
+  console.log('kind                 values layout       compile   peak RSS  result');
   for (const kind of KINDS) {
     for (const count of COUNTS) {
       for (const layout of LAYOUTS) {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { largePolicy, type LargePolicyKind } from '../../bench/large-policy-source.js';
-import { BPF_MAXINSNS, makeSeccompData, simulate, verifyProgram, type Instruction } from '../../src/bpf/index.js';
+import { BPF_MAXINSNS, makeSeccompData, SECCOMP_RET_ALLOW, SECCOMP_RET_TRAP, simulate, verifyProgram, type Instruction } from '../../src/bpf/index.js';
 import { DispatchTooLargeError } from '../../src/bpf/codegen/minijail/dispatch-too-large.js';
 import { minimumBstProgramLength } from '../../src/bpf/codegen/minijail/search-tree.js';
 import { minimumSearchLength, ProgramTooLongError } from '../../src/bpf/program-length.js';
@@ -43,8 +43,13 @@ function checkDecisions(kind: LargePolicyKind, count: number, compiled: Compiled
       seen.add(action);
     }
   }
+  if (kind === 'syscall-numbers-x32') {
+    const data = makeSeccompData(0x40000001, ir.arch.auditArch);
+    seen.add(simulate(program, data).action);
+    expect(simulate(program, data).action, 'the listed number in the x32 range').toBe(evaluatePolicy(ir, data, { layout }).action);
+  }
   // Listed values are allowed, the ones between them trap: both must have been exercised.
-  expect(seen.size).toBe(2);
+  expect(seen.has(SECCOMP_RET_ALLOW) && seen.has(SECCOMP_RET_TRAP)).toBe(true);
 }
 
 function expectCleanOutcome(kind: LargePolicyKind, count: number, layout: Layout, outcome: CompiledPolicy | Error): void {
@@ -60,7 +65,7 @@ function expectCleanOutcome(kind: LargePolicyKind, count: number, layout: Layout
 }
 
 describe('large policies compile fast or fail fast', () => {
-  for (const kind of ['argument-values', 'syscall-numbers'] as const) {
+  for (const kind of ['argument-values', 'syscall-numbers', 'syscall-numbers-x32'] as const) {
     for (const count of [1000, 3000, 10000, 50000]) {
       for (const layout of ['optimized', 'minijail'] as const) {
         it(`${kind}, ${count} distinct values, ${layout} layout: a valid program or a clean error`, () => {
@@ -72,9 +77,10 @@ describe('large policies compile fast or fail fast', () => {
 
   it('beyond the lower bound the optimized layout refuses before planning, naming the bound', () => {
     // Values 1, 3, 5, ...: 2n + 1 segments. Numbers 0, 2, 4, ...: 2n, plus the
-    // x32 range (x86_64's audit value) and -1 after it, which decides as the default.
-    const segments = { 'argument-values': 2 * 10000 + 1, 'syscall-numbers': 2 * 10000 + 2 };
-    for (const kind of ['argument-values', 'syscall-numbers'] as const) {
+    // x32 range (x86_64's audit value) and -1 after it, which decides as the
+    // default; the number inside the x32 range is taken by the hardening.
+    const segments = { 'argument-values': 2 * 10000 + 1, 'syscall-numbers': 2 * 10000 + 2, 'syscall-numbers-x32': 2 * 10000 + 2 };
+    for (const kind of ['argument-values', 'syscall-numbers', 'syscall-numbers-x32'] as const) {
       const outcome = compile(kind, 10000, 'optimized');
       expect(outcome).toBeInstanceOf(ProgramTooLongError);
       const error = outcome as ProgramTooLongError;
@@ -85,7 +91,7 @@ describe('large policies compile fast or fail fast', () => {
   });
 
   it('the optimized layout plans lists above the piecewise threshold into a valid program (1,000 values, 2,001 segments)', () => {
-    for (const kind of ['argument-values', 'syscall-numbers'] as const) {
+    for (const kind of ['argument-values', 'syscall-numbers', 'syscall-numbers-x32'] as const) {
       const outcome = compile(kind, 1000, 'optimized');
       expect(outcome).not.toBeInstanceOf(Error);
       checkDecisions(kind, 1000, outcome as CompiledPolicy, 'optimized');

@@ -86,22 +86,51 @@ function claimRanges(cases: readonly RangeCase[], low: number, high: number): Ra
     .filter((range) => range.start <= range.end);
   const sorted = [...clipped].sort((a, b) => a.start - b.start);
   if (sorted.every((range, index) => index === 0 || range.start > sorted[index - 1].end)) return sorted;
-  // Overlaps are rare (the x32 range over a listed number): clip later cases against earlier ones.
-  const claimed: RangeCase[] = [];
-  for (const candidate of clipped) {
-    let pieces: RangeCase[] = [candidate];
-    for (const earlier of claimed) {
-      pieces = pieces.flatMap((piece) => {
-        if (piece.end < earlier.start || piece.start > earlier.end) return [piece];
-        const rest: RangeCase[] = [];
-        if (piece.start < earlier.start) rest.push({ ...piece, end: earlier.start - 1 });
-        if (piece.end > earlier.end) rest.push({ ...piece, start: earlier.end + 1, weight: 0 });
-        return rest;
-      });
+  // Overlaps are rare (the x32 range over a listed number, from an arch file).
+  return claimOverlapping(clipped);
+}
+
+/**
+ * Overlapping cases, first given wins: each case keeps the parts of its
+ * range no earlier case took, and its weight stays with the part that
+ * begins at its own start (a later part gets 0). The line is cut at every
+ * case's start and end + 1; in given order each case claims the still
+ * unclaimed pieces inside its range, found through a "next unclaimed"
+ * pointer table, so the work is O(n log n) rather than cases × claims.
+ */
+function claimOverlapping(cases: readonly RangeCase[]): RangeCase[] {
+  const cuts = [...new Set(cases.flatMap((range) => [range.start, range.end + 1]))].sort((a, b) => a - b);
+  const cutIndex = new Map(cuts.map((value, index) => [value, index]));
+  // Piece i is [cuts[i], cuts[i + 1] - 1]; owner -1 while unclaimed.
+  const owner = new Int32Array(cuts.length).fill(-1);
+  const nextUnclaimed = Int32Array.from({ length: cuts.length + 1 }, (_, index) => index);
+  const find = (index: number): number => {
+    while (nextUnclaimed[index] !== index) {
+      nextUnclaimed[index] = nextUnclaimed[nextUnclaimed[index]];
+      index = nextUnclaimed[index];
     }
-    claimed.push(...pieces);
+    return index;
+  };
+  cases.forEach((range, caseIndex) => {
+    const stop = cutIndex.get(range.end + 1)!;
+    for (let piece = find(cutIndex.get(range.start)!); piece < stop; piece = find(piece + 1)) {
+      owner[piece] = caseIndex;
+      nextUnclaimed[piece] = piece + 1;
+    }
+  });
+  const claimed: RangeCase[] = [];
+  for (let piece = 0; piece < cuts.length - 1; piece++) {
+    const caseIndex = owner[piece];
+    if (caseIndex < 0) continue;
+    const previous = claimed[claimed.length - 1];
+    if (piece > 0 && owner[piece - 1] === caseIndex) {
+      claimed[claimed.length - 1] = { ...previous, end: cuts[piece + 1] - 1 };
+      continue;
+    }
+    const range = cases[caseIndex];
+    claimed.push({ start: cuts[piece], end: cuts[piece + 1] - 1, outcome: range.outcome, weight: cuts[piece] === range.start ? range.weight : 0 });
   }
-  return claimed.sort((a, b) => a.start - b.start);
+  return claimed;
 }
 
 /**

@@ -43,6 +43,7 @@ export {
   findProgramProblems,
   cachedSyscalls,
   ProgramTooLongError,
+  DispatchTooLargeError,
   InvalidProgramError,
   BpfDecodeError,
   type Instruction,

@@ -18,3 +18,4 @@ export { checkProgramLength, ProgramTooLongError } from './program-length.js';
 export * from './audit-arch.js';
 export { generateMinijailProgram, type DispatchStrategy, type MinijailLayoutOptions } from './codegen/minijail/index.js';
 export { generateOptimizedProgram, buildOptimizedGraph, type OptimizedLayoutOptions } from './codegen/optimized/index.js';
+export { DispatchTooLargeError, MINIJAIL_BST_RANGE_LIMIT } from './codegen/minijail/dispatch-too-large.js';

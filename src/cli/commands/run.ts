@@ -136,7 +136,7 @@ function withPolicyNamed<T>(policyFile: string, launch: () => T): T {
     return launch();
   } catch (error) {
     if (error instanceof ProgramTooLongError && error.file === undefined) {
-      throw new ProgramTooLongError(error.length, error.limit, `${policyFile} with the launch prologue`);
+      throw new ProgramTooLongError(error.length, error.limit, `${policyFile} with the launch prologue`, error.lowerBound);
     }
     throw error;
   }

@@ -26,7 +26,8 @@ export type DeviceCatalogErrorKind =
   | 'no-policies-for-arch'
   | 'unknown-device'
   | 'unknown-transport'
-  | 'transport-unavailable';
+  | 'transport-unavailable'
+  | 'naming-rules';
 
 /** A device, transport or arch the catalog cannot give a policy for; the message lists what exists. */
 export class DeviceCatalogError extends Error {

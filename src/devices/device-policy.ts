@@ -2,9 +2,13 @@
  * What `--device NAME --transport T [--arch A] [--policy-dir DIR]` means:
  * the one loadable policy file the run mode compiles and launches under.
  */
+import { dirname, join } from 'node:path';
 import { hostArch, resolveArch, type ShippedArch } from '../arch/index.js';
-import { resolveDevicePolicy, type CatalogOptions } from './catalog.js';
-import { parseTransport, type Transport } from './naming.js';
+import { DeviceCatalogError, resolveDevicePolicy, type CatalogOptions } from './catalog.js';
+import { formatFinding } from './lint-finding.js';
+import { readArchFolders } from './lint-folder.js';
+import { checkStructure } from './lint-structure.js';
+import { parseTransport, requiredIncludes, type Transport } from './naming.js';
 
 export interface DeviceSelection extends CatalogOptions {
   readonly device: string;
@@ -29,5 +33,29 @@ export function devicePolicyFor(selection: DeviceSelection): DevicePolicy {
   // resolveDevicePolicy has validated both, so these lookups cannot fail here.
   const transport = parseTransport(transportText) as Transport;
   const arch = resolveArch(selection.arch ?? hostArch()).name as ShippedArch;
+  refuseBrokenComposition(path, selection.device, transport, arch);
   return { device: selection.device, transport, arch, path };
+}
+
+/**
+ * A device is launched only when its files keep the naming rules (the
+ * linter's structural rules, for just the files this device is made of): a
+ * loadable file that skips common_device or includes a stranger would
+ * otherwise run the device under a policy nobody reviewed as that device's.
+ */
+function refuseBrokenComposition(path: string, device: string, transport: Transport, arch: ShippedArch): void {
+  const folder = dirname(path);
+  const ownFiles = new Set([path, ...requiredIncludes(device, transport).map((name) => join(folder, name))]);
+  const archFolder = readArchFolders(dirname(folder), arch).find((candidate) => candidate.path === folder);
+  if (archFolder === undefined) return;
+  // A missing include is left to the compiler, whose error points at the @include line in the reference's format.
+  const problems = checkStructure(archFolder).filter(
+    (finding) => finding.severity === 'error' && finding.rule !== 'include-missing' && ownFiles.has(finding.file),
+  );
+  if (problems.length === 0) return;
+  throw new DeviceCatalogError(
+    'naming-rules',
+    `the ${device} device's policy files for ${arch} (${transport}) break the naming rules, so it is not launched ` +
+      `(\`jail-run lint\` checks the whole folder):\n${problems.map((finding) => `  ${formatFinding(finding)}`).join('\n')}`,
+  );
 }

@@ -18,10 +18,10 @@ export interface ArchFolder {
   readonly files: readonly PolicyFileInfo[];
 }
 
-/** The shipped-arch folders of a policies folder with their .policy files, sorted by name. */
-export function readArchFolders(root: string): ArchFolder[] {
+/** The shipped-arch folders of a policies folder (or just `only`'s) with their .policy files, sorted by name. */
+export function readArchFolders(root: string, only?: ShippedArch): ArchFolder[] {
   const folders: ArchFolder[] = [];
-  for (const arch of SHIPPED_ARCHES) {
+  for (const arch of only === undefined ? SHIPPED_ARCHES : [only]) {
     const path = join(root, arch);
     if (!isDirectory(path)) continue;
     const files = readdirSync(path)

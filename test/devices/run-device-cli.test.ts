@@ -83,6 +83,22 @@ describe('jail-run --device', () => {
     }
   });
 
+  it.each([
+    ['a loadable file that skips common_device', 'x86_64/beta_device.policy', '@include ./beta.policy\n', /beta_device\.policy:1:1: error \[loadable-includes\] beta_device\.policy does not include \.\/common_device\.policy/],
+    ['a fragment that includes another file', 'x86_64/beta.policy', '@include ./alpha.policy\nfdatasync: 1\n', /beta\.policy:1:\d+: error \[fragment-include\]/],
+  ])('refuses a device whose files break the naming rules (%s), naming the rule, before launching', (_case, file, text, finding) => {
+    const folder = makePolicyFolder({ ...wellFormedSpec(), [file]: text });
+    try {
+      const result = jailRun(['--device', 'beta', '--policy-dir', folder.root, '--arch', 'x86_64', '--', probe, 'echo', 'launched']);
+      expect(result.status).toBe(125);
+      expect(result.stderr).toMatch(/the beta device's policy files for x86_64 \(virtio\) break the naming rules, so it is not launched/);
+      expect(result.stderr).toMatch(finding);
+      expect(result.stdout).toBe('');
+    } finally {
+      folder.remove();
+    }
+  });
+
   it('refuses --transport without --device', () => {
     const result = jailRun(['--policy', join(projectRoot, 'policies', 'x86_64', 'block_device.policy'), '--transport', 'vvu', '--', probe, 'echo', 'x']);
     expect(result.status).toBe(125);

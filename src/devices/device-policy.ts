@@ -2,11 +2,11 @@
  * What `--device NAME --transport T [--arch A] [--policy-dir DIR]` means:
  * the one loadable policy file the run mode compiles and launches under.
  */
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { hostArch, resolveArch, type ShippedArch } from '../arch/index.js';
 import { DeviceCatalogError, resolveDevicePolicy, type CatalogOptions } from './catalog.js';
 import { formatFinding } from './lint-finding.js';
-import { readArchFolders } from './lint-folder.js';
+import { isFile, readPolicyFile } from './lint-folder.js';
 import { checkStructure } from './lint-structure.js';
 import { parseTransport, requiredIncludes, type Transport } from './naming.js';
 
@@ -45,13 +45,11 @@ export function devicePolicyFor(selection: DeviceSelection): DevicePolicy {
  */
 function refuseBrokenComposition(path: string, device: string, transport: Transport, arch: ShippedArch): void {
   const folder = dirname(path);
-  const ownFiles = new Set([path, ...requiredIncludes(device, transport).map((name) => join(folder, name))]);
-  const archFolder = readArchFolders(dirname(folder), arch).find((candidate) => candidate.path === folder);
-  if (archFolder === undefined) return;
+  // Only this device's own files: the structural rules judge a file by its name and its includes, not by its neighbours.
+  const ownNames = [basename(path), ...requiredIncludes(device, transport)].filter((name) => isFile(join(folder, name)));
+  const archFolder = { arch, path: folder, files: ownNames.map((name) => readPolicyFile(folder, name)) };
   // A missing include is left to the compiler, whose error points at the @include line in the reference's format.
-  const problems = checkStructure(archFolder).filter(
-    (finding) => finding.severity === 'error' && finding.rule !== 'include-missing' && ownFiles.has(finding.file),
-  );
+  const problems = checkStructure(archFolder).filter((finding) => finding.severity === 'error' && finding.rule !== 'include-missing');
   if (problems.length === 0) return;
   throw new DeviceCatalogError(
     'naming-rules',

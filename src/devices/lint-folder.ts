@@ -18,24 +18,25 @@ export interface ArchFolder {
   readonly files: readonly PolicyFileInfo[];
 }
 
-/** The shipped-arch folders of a policies folder (or just `only`'s) with their .policy files, sorted by name. */
-export function readArchFolders(root: string, only?: ShippedArch): ArchFolder[] {
+/** The shipped-arch folders of a policies folder with their .policy files, sorted by name. */
+export function readArchFolders(root: string): ArchFolder[] {
   const folders: ArchFolder[] = [];
-  for (const arch of only === undefined ? SHIPPED_ARCHES : [only]) {
+  for (const arch of SHIPPED_ARCHES) {
     const path = join(root, arch);
     if (!isDirectory(path)) continue;
     const files = readdirSync(path)
       .filter((name) => name.endsWith('.policy') && isFile(join(path, name)))
       .sort()
-      .map((name) => ({
-        name,
-        path: join(path, name),
-        role: classifyPolicyFile(name),
-        scanned: scanPolicyText(readFileSync(join(path, name), 'utf8'), join(path, name)),
-      }));
+      .map((name) => readPolicyFile(path, name));
     folders.push({ arch, path, files });
   }
   return folders;
+}
+
+/** One .policy file of an arch folder, classified by its name and scanned. */
+export function readPolicyFile(folder: string, name: string): PolicyFileInfo {
+  const path = join(folder, name);
+  return { name, path, role: classifyPolicyFile(name), scanned: scanPolicyText(readFileSync(path, 'utf8'), path) };
 }
 
 export function isDirectory(path: string): boolean {

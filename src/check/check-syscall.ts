@@ -7,8 +7,8 @@
 import { describePolicyAction, isConstantAllow, makeSeccompData, simulate } from '../bpf/index.js';
 import type { CompiledPolicy } from '../compile.js';
 import { evaluatePolicy, type DecidedBy } from '../policy/evaluate.js';
-import type { SourceLocation } from '../policy/source-location.js';
-import { describeDecision, fromSource, sourceLineAt } from './describe-decision.js';
+import { locationInPolicy, type SourceLocation } from '../policy/source-location.js';
+import { describeDecision, sourceLineAt } from './describe-decision.js';
 
 /** The syscall asked about: its number, and its name when the arch's table has one. */
 export interface SelectedSyscall {
@@ -67,7 +67,7 @@ export function checkSyscall(
     instructionsExecuted: simulated.instructionsExecuted,
     programLength: compiled.program.length,
     kernelCached: isConstantAllow(compiled.program, syscall.number, compiled.arch.auditArch),
-    decidedBy: { kind: evaluation.decidedBy.kind, text: describeDecision(evaluation, context), location: fromSource(evaluation.location) },
+    decidedBy: { kind: evaluation.decidedBy.kind, text: describeDecision(evaluation, context), location: locationInPolicy(evaluation.location) },
   };
 }
 

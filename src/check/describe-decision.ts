@@ -2,9 +2,9 @@
  * Words for what `jail-run check` found: the action a filter returns and the
  * part of the policy that decided it.
  */
-import { readFileSync } from 'node:fs';
+import { SourceLines } from '../policy/source-lines.js';
 import type { Evaluation } from '../policy/evaluate.js';
-import { formatLocation, type SourceLocation } from '../policy/source-location.js';
+import { formatLocation, locationInPolicy, type SourceLocation } from '../policy/source-location.js';
 
 export interface DecisionContext {
   /** --default-action was given (a default without a location came from the command line). */
@@ -13,7 +13,7 @@ export interface DecisionContext {
 
 /** Why the filter decides as it does, with the deciding file:line:column where there is one. */
 export function describeDecision(evaluation: Evaluation, context: DecisionContext): string {
-  const location = fromSource(evaluation.location);
+  const location = locationInPolicy(evaluation.location);
   const where = location === null ? undefined : formatLocation(location);
   const defaultSource =
     where !== undefined
@@ -47,21 +47,9 @@ export function describeDecision(evaluation: Evaluation, context: DecisionContex
   }
 }
 
-/**
- * The parser names the --default-action text `<memory>` (as the reference
- * does in its errors); that is the command line, not a file to point at.
- */
-const COMMAND_LINE_FILE = '<memory>';
-export const fromSource = (location: SourceLocation | null): SourceLocation | null =>
-  location === null || location.file === COMMAND_LINE_FILE ? null : location;
 
 /** The source line a location points into, when the file can still be read. */
 export function sourceLineAt(rawLocation: SourceLocation | null): string | undefined {
-  const location = fromSource(rawLocation);
-  if (location === null) return undefined;
-  try {
-    return readFileSync(location.file, 'utf8').split(/\r?\n/)[location.line - 1];
-  } catch {
-    return undefined;
-  }
+  const location = locationInPolicy(rawLocation);
+  return location === null ? undefined : new SourceLines().line(location);
 }

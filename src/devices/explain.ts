@@ -4,11 +4,11 @@
  * across includes), whether the kernel's action cache will allow it without
  * running the filter, and the default action with where it comes from.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ArchTable } from '../arch/index.js';
-import { cachedSyscalls, errnoNamesFromArch, type Instruction } from '../bpf/index.js';
+import { cachedSyscalls, errnoName, type Instruction } from '../bpf/index.js';
 import type { Action, Atom, PolicyIR } from '../policy/ir.js';
+import { SourceLines } from '../policy/source-lines.js';
 import type { SourceLocation } from '../policy/source-location.js';
 
 export interface ExplainedRule {
@@ -97,8 +97,7 @@ export function explainCompiledPolicy(input: ExplainInput): Explanation {
 export function actionWords(action: Action, arch: ArchTable): string {
   if (action.kind !== 'errno') return action.kind;
   const errno = action.value & 0xffff;
-  const name = errnoNamesFromArch(arch).get(errno);
-  return `return ${name ?? errno}`;
+  return `return ${errnoName(arch, errno) ?? errno}`;
 }
 
 /**
@@ -115,21 +114,4 @@ function atomText(atom: Atom, sources: SourceLines, arch: ArchTable): string {
   }
   const digits = arch.bits === 64 ? 16 : 8;
   return `arg${atom.argument} ${atom.operator} 0x${atom.value.toString(16).padStart(Math.min(digits, atom.value.toString(16).length), '0')}`;
-}
-
-class SourceLines {
-  private readonly files = new Map<string, readonly string[] | undefined>();
-
-  line(location: SourceLocation): string | undefined {
-    if (!this.files.has(location.file)) {
-      let lines: string[] | undefined;
-      try {
-        lines = readFileSync(location.file, 'utf8').split('\n');
-      } catch {
-        lines = undefined;
-      }
-      this.files.set(location.file, lines);
-    }
-    return this.files.get(location.file)?.[location.line - 1];
-  }
 }

@@ -27,7 +27,7 @@ import {
 } from '../bpf/index.js';
 import { evaluatePolicy, type EvaluationLayout, type Evaluation } from '../policy/evaluate.js';
 import type { PolicyIR } from '../policy/ir.js';
-import { formatLocation, type SourceLocation } from '../policy/source-location.js';
+import { formatLocation, locationInPolicy, type SourceLocation } from '../policy/source-location.js';
 import { decodeSyscallArguments, formatSyscallCall, type DecodedArgument } from './decode-arguments.js';
 
 /** The syscall as the kernel handed it to the launcher (SECCOMP_IOCTL_NOTIF_RECV). */
@@ -83,9 +83,9 @@ const EPERM = 1;
 const ENOSYS = 38;
 
 function describeReason(evaluation: Evaluation, context: DenialContext): string {
-  // A --default-action is parsed as a one-line pseudo file (`<memory>`): not a place in the policy.
-  const fromOption = evaluation.location !== null && evaluation.location.file.startsWith('<');
-  const where = evaluation.location === null || fromOption ? undefined : formatLocation(evaluation.location);
+  const inPolicy = locationInPolicy(evaluation.location);
+  const fromOption = evaluation.location !== null && inPolicy === null;
+  const where = inPolicy === null ? undefined : formatLocation(inPolicy);
   const defaultSource =
     where !== undefined
       ? `the @default at ${where}`

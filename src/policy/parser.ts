@@ -11,6 +11,7 @@
 import { MESSAGES } from './error-messages.js';
 import { PolicyLexer, type LogicalLine, type Token, type TokenKind } from './lexer.js';
 import { errorAfterLine, errorAtToken } from './report.js';
+import { COMMAND_LINE_FILE } from './source-location.js';
 import type {
   ActionSyntax,
   AtomSyntax,
@@ -366,7 +367,7 @@ export function parseFrequencyEntry(line: LogicalLine, checks: ParseChecks = SYN
 
 /** An action given outside any file (`--default-action`), parsed as the reference does: its own line, no checks but constants. */
 export function parseStandaloneAction(line: LogicalLine, checks: ParseChecks): ActionSyntax {
-  if (line.tokens.length === 0) throw errorAfterLine(MESSAGES.missingAction, '<memory>', line.endLine);
+  if (line.tokens.length === 0) throw errorAfterLine(MESSAGES.missingAction, COMMAND_LINE_FILE, line.endLine);
   return new StatementParser(new TokenQueue(line), checks).action();
 }
 

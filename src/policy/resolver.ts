@@ -19,6 +19,7 @@ import { PolicyLexer, tokenizeSingleLine, type Token } from './lexer.js';
 import { parseStandaloneAction, parseStatement, type ParseChecks } from './parser.js';
 import { addCounts, parseFrequencyText } from './frequency.js';
 import { PolicyFileError } from './policy-file-error.js';
+import { COMMAND_LINE_FILE } from './source-location.js';
 import { errorAfterLine, errorAtFileStart, errorAtToken } from './report.js';
 import { expandSyscallDescriptor, type NamedSyscall } from './syscall-descriptors.js';
 import type { ExpressionSyntax, FilterStatement, PolicyStatement } from './syntax.js';
@@ -78,7 +79,7 @@ interface ResolvedStatement {
 }
 
 class PolicyResolver {
-  private readonly openFiles: string[] = ['<memory>'];
+  private readonly openFiles: string[] = [COMMAND_LINE_FILE];
   private readonly statements: ResolvedStatement[] = [];
   private readonly frequencies = new Map<string, number>();
   private policyDefault: Action | null = null;
@@ -242,7 +243,7 @@ class PolicyResolver {
 function commandLineDefaultAction(text: string, arch: ArchTable): Action {
   // Its tokens carry their own line, but errors that point at no token come
   // from the reference parser's untouched state: line 0, an empty source line.
-  const line = { tokens: tokenizeSingleLine(text, '<memory>').tokens, endLine: { text: '', number: 0 } };
+  const line = { tokens: tokenizeSingleLine(text, COMMAND_LINE_FILE).tokens, endLine: { text: '', number: 0 } };
   const checks: ParseChecks = {
     denylist: false,
     retLog: false,

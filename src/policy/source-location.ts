@@ -5,5 +5,16 @@ export interface SourceLocation {
   readonly column: number;
 }
 
+/**
+ * The name the reference gives the `--default-action` text in its errors: a
+ * one-line pseudo file. A location in it is the command line, not a place in
+ * a policy to point at.
+ */
+export const COMMAND_LINE_FILE = '<memory>';
+
+/** The location, or null when there is none or it is the command line's pseudo file. */
+export const locationInPolicy = (location: SourceLocation | null): SourceLocation | null =>
+  location === null || location.file === COMMAND_LINE_FILE ? null : location;
+
 export const formatLocation = (location: SourceLocation): string =>
   `${location.file}:${location.line}:${location.column}`;
